@@ -1,0 +1,151 @@
+package io.twotower.jobs;
+
+import io.twotower.jobs.config.ConfigLoader;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.jobs.tables.DeltaStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The jar's one entry point: {@code two-tower <stage> [options]}. Each subcommand loads the config,
+ * builds a SparkSession (or joins the one spark-submit started) and runs one {@link Stage}; {@code
+ * pipeline} runs them all in order.
+ */
+@Command(
+    name = "two-tower",
+    mixinStandardHelpOptions = true,
+    version = "two-tower 0.1.0",
+    description =
+        "Sampling-bias-corrected two-tower retrieval (Yi et al., RecSys 2019) on Spark + Delta.",
+    subcommandsRepeatable = false)
+public final class TwoTowerCli implements Runnable {
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command tree, one subcommand per {@link Stages} entry. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new TwoTowerCli());
+    for (Stages stage : Stages.values()) {
+      CommandLine sub = new CommandLine(new StageCommand(stage));
+      sub.getCommandSpec().usageMessage().description(stage.description());
+      cli.addSubcommand(stage.command(), sub);
+    }
+    cli.setExecutionExceptionHandler(
+        (error, command, parseResult) -> {
+          Throwable root = error;
+          while (!(root instanceof JobException) && root.getCause() != null) {
+            root = root.getCause();
+          }
+          if (root instanceof JobException) {
+            command
+                .getErr()
+                .println("two-tower " + command.getCommandName() + " failed: " + root.getMessage());
+            return 2;
+          }
+          throw error;
+        });
+    return cli;
+  }
+
+  /** Options every stage takes. */
+  @Command(mixinStandardHelpOptions = true, sortOptions = false)
+  static final class StageCommand implements Callable<Integer> {
+
+    private final Stages stage;
+
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description =
+            "HOCON config file (default: conf/local.conf when it exists, else built-in defaults).")
+    Path config;
+
+    @Option(
+        names = "--set",
+        paramLabel = "KEY=VALUE",
+        description =
+            "Override one config key, e.g. --set train.epochs=3 (repeatable; wins over the file).")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        description = "Root folder of the Delta tables (config: data-dir).")
+    Path dataDir;
+
+    @Option(
+        names = "--date",
+        paramLabel = "yyyy-MM-dd",
+        description = "Work on this day only (e.g. Airflow's {{ ds }}).")
+    LocalDate date;
+
+    @Option(
+        names = "--from",
+        paramLabel = "yyyy-MM-dd",
+        description = "First day of a range (inclusive).")
+    LocalDate from;
+
+    @Option(
+        names = "--to",
+        paramLabel = "yyyy-MM-dd",
+        description = "Last day of a range (inclusive).")
+    LocalDate to;
+
+    StageCommand(Stages stage) {
+      this.stage = stage;
+    }
+
+    @Override
+    public Integer call() {
+      JobConfig jobConfig = JobConfig.from(ConfigLoader.load(configFile(), withDataDir()));
+      DateRange dates = dates();
+      SparkSession spark = SparkSessions.create(jobConfig.spark());
+      try {
+        stage.stage().run(new DeltaStore(spark, jobConfig.dataDir()), jobConfig, dates);
+        return 0;
+      } finally {
+        spark.stop();
+      }
+    }
+
+    private Path configFile() {
+      if (config != null) {
+        return config;
+      }
+      Path local = Path.of("conf", "local.conf");
+      return Files.isRegularFile(local) ? local : null;
+    }
+
+    private Map<String, String> withDataDir() {
+      Map<String, String> all = new LinkedHashMap<>(overrides);
+      if (dataDir != null) {
+        all.put("data-dir", dataDir.toString());
+      }
+      return all;
+    }
+
+    private DateRange dates() {
+      if (date != null && (from != null || to != null)) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--date cannot be combined with --from/--to");
+      }
+      return date != null ? DateRange.day(date) : new DateRange(from, to);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.twotower.jobs.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.twotower.jobs.JobException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Loads the jobs' configuration. Precedence, lowest first: the jar's reference.conf, the config
+ * file, CONFIG_FORCE_* environment variables, -D system properties, then --set key=value from the
+ * command line. Keys may be given with or without the {@code two-tower.} root.
+ */
+public final class ConfigLoader {
+
+  public static final String ROOT = "two-tower";
+
+  private ConfigLoader() {}
+
+  /** The resolved {@code two-tower} subtree. {@code file} may be null (defaults only). */
+  public static Config load(Path file, Map<String, String> overrides) {
+    Config fromFile = ConfigFactory.empty();
+    if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw JobException.missingInput(
+            "Config file", file.toAbsolutePath().toString(), "pass an existing file to --config");
+      }
+      try {
+        fromFile = ConfigFactory.parseFile(file.toFile());
+      } catch (ConfigException e) {
+        throw JobException.wrap(
+            "Cannot parse config file " + file,
+            e.getMessage(),
+            "fix the HOCON syntax at the line named above",
+            e);
+      }
+    }
+    Map<String, String> rooted = new LinkedHashMap<>();
+    overrides.forEach((key, value) -> rooted.put(rooted(key), value));
+    try {
+      return ConfigFactory.parseMap(rooted, "--set")
+          .withFallback(ConfigFactory.systemProperties())
+          .withFallback(ConfigFactory.systemEnvironmentOverrides())
+          .withFallback(fromFile)
+          .withFallback(ConfigFactory.defaultReference())
+          .resolve()
+          .getConfig(ROOT);
+    } catch (ConfigException e) {
+      throw JobException.wrap(
+          "Invalid configuration", e.getMessage(), "check the key named above", e);
+    }
+  }
+
+  private static String rooted(String key) {
+    return key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
+  }
+}

@@ -1,0 +1,29 @@
+package io.twotower.jobs.config;
+
+/** How events become training examples. */
+public record FeaturesConfig(
+    int historyLength, int minCount, int oovBuckets, Reward reward, Split split, int testDays) {
+
+  /** Reward r_i from an event's engagement. */
+  public enum Reward {
+    CONSTANT,
+    ENGAGEMENT,
+    LOG1P
+  }
+
+  /** Which events are held out for evaluation. */
+  public enum Split {
+    LEAVE_LAST_OUT,
+    LAST_DAYS
+  }
+
+  static FeaturesConfig from(Settings s) {
+    return new FeaturesConfig(
+        s.positiveInt("history-length"),
+        s.positiveInt("min-count"),
+        s.positiveInt("oov-buckets"),
+        s.oneOf("reward", Reward.class),
+        s.oneOf("split", Split.class),
+        s.positiveInt("test-days"));
+  }
+}

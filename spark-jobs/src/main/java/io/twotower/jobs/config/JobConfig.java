@@ -1,0 +1,37 @@
+package io.twotower.jobs.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The whole validated configuration of the pipeline, one typed record per stage. Built once at
+ * start-up, so a bad value fails before any Spark work with the key, the value and what is allowed.
+ */
+public record JobConfig(
+    Path dataDir,
+    SparkConfig spark,
+    SourceConfig source,
+    SyntheticConfig synthetic,
+    FeaturesConfig features,
+    SamplingConfig sampling,
+    TrainConfig train,
+    List<Integer> evaluateKs,
+    int exportTopK,
+    Config raw) {
+
+  public static JobConfig from(Config config) {
+    Settings s = new Settings(config, ConfigLoader.ROOT);
+    return new JobConfig(
+        Path.of(s.string("data-dir")),
+        SparkConfig.from(s.child("spark")),
+        SourceConfig.from(s.child("source")),
+        SyntheticConfig.from(s.child("synthetic")),
+        FeaturesConfig.from(s.child("features")),
+        SamplingConfig.from(s.child("sampling")),
+        TrainConfig.from(s.child("train")),
+        s.child("evaluate").positiveInts("ks"),
+        s.child("export").positiveInt("top-k"),
+        config);
+  }
+}

@@ -1,0 +1,132 @@
+package io.twotower.jobs.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.twotower.jobs.JobException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Typed reads from a config subtree that fail with the full key, the value and what is allowed.
+ * Every job's config record is built through these so that errors read the same everywhere.
+ */
+public final class Settings {
+
+  private final Config config;
+  private final String prefix;
+
+  public Settings(Config config, String prefix) {
+    this.config = config;
+    this.prefix = prefix;
+  }
+
+  public Settings child(String key) {
+    return new Settings(config.getConfig(key), prefix + "." + key);
+  }
+
+  public String string(String key) {
+    return read(key, () -> config.getString(key));
+  }
+
+  public int positiveInt(String key) {
+    int value = read(key, () -> config.getInt(key));
+    if (value <= 0) {
+      throw JobException.badConfig(full(key), value, "a whole number > 0");
+    }
+    return value;
+  }
+
+  public int nonNegativeInt(String key) {
+    int value = read(key, () -> config.getInt(key));
+    if (value < 0) {
+      throw JobException.badConfig(full(key), value, "a whole number >= 0");
+    }
+    return value;
+  }
+
+  public long longValue(String key) {
+    return read(key, () -> config.getLong(key));
+  }
+
+  public double positiveDouble(String key) {
+    double value = read(key, () -> config.getDouble(key));
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw JobException.badConfig(full(key), value, "a finite number > 0");
+    }
+    return value;
+  }
+
+  public double doubleIn(String key, double min, double max) {
+    double value = read(key, () -> config.getDouble(key));
+    if (!(value >= min && value <= max)) {
+      throw JobException.badConfig(full(key), value, "a number in [" + min + ", " + max + "]");
+    }
+    return value;
+  }
+
+  public double anyDouble(String key) {
+    return read(key, () -> config.getDouble(key));
+  }
+
+  public boolean bool(String key) {
+    return read(key, () -> config.getBoolean(key));
+  }
+
+  public List<Integer> positiveInts(String key) {
+    List<Integer> values = read(key, () -> config.getIntList(key));
+    if (values.stream().anyMatch(v -> v <= 0)) {
+      throw JobException.badConfig(full(key), values, "a list of whole numbers > 0");
+    }
+    return List.copyOf(values);
+  }
+
+  public List<String> strings(String key) {
+    return List.copyOf(read(key, () -> config.getStringList(key)));
+  }
+
+  /** An enum value written in kebab case in the file (expected-count -> EXPECTED_COUNT). */
+  public <E extends Enum<E>> E oneOf(String key, Class<E> type) {
+    String raw = string(key);
+    String name = raw.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    for (E constant : type.getEnumConstants()) {
+      if (constant.name().equals(name)) {
+        return constant;
+      }
+    }
+    throw JobException.badConfig(full(key), raw, allowed(type));
+  }
+
+  public Config raw() {
+    return config;
+  }
+
+  private String full(String key) {
+    return prefix + "." + key;
+  }
+
+  private <T> T read(String key, java.util.function.Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (ConfigException.Missing e) {
+      throw JobException.of(
+          "Missing config key " + full(key),
+          "no default in reference.conf and none in your file",
+          "add " + full(key) + " to your .conf file");
+    } catch (ConfigException.WrongType e) {
+      throw JobException.wrap(
+          "Config key " + full(key) + " has the wrong type",
+          e.getMessage(),
+          "see reference.conf for the expected type",
+          e);
+    }
+  }
+
+  static <E extends Enum<E>> String allowed(Class<E> type) {
+    return String.join(
+        " | ",
+        Arrays.stream(type.getEnumConstants())
+            .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+            .toList());
+  }
+}

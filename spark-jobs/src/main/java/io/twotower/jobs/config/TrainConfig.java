@@ -1,0 +1,53 @@
+package io.twotower.jobs.config;
+
+import java.util.List;
+
+/** Model shape, loss and the parameter-averaging schedule. */
+public record TrainConfig(
+    int batchSize,
+    int epochs,
+    int workers,
+    int averagingFrequency,
+    int splitsPerEpoch,
+    int itemEmbeddingDim,
+    int fieldEmbeddingDim,
+    List<Integer> queryHidden,
+    List<Integer> itemHidden,
+    int outputDim,
+    double temperature,
+    Correction correction,
+    boolean maskAccidentalHits,
+    Optimizer optimizer,
+    double learningRate,
+    long seed) {
+
+  public enum Correction {
+    PAPER,
+    NONE
+  }
+
+  public enum Optimizer {
+    ADAM,
+    ADAGRAD
+  }
+
+  static TrainConfig from(Settings s) {
+    return new TrainConfig(
+        s.positiveInt("batch-size"),
+        s.positiveInt("epochs"),
+        s.positiveInt("workers"),
+        s.positiveInt("averaging-frequency"),
+        s.positiveInt("splits-per-epoch"),
+        s.positiveInt("item-embedding-dim"),
+        s.positiveInt("field-embedding-dim"),
+        s.positiveInts("query-hidden"),
+        s.positiveInts("item-hidden"),
+        s.positiveInt("output-dim"),
+        s.positiveDouble("temperature"),
+        s.oneOf("correction", Correction.class),
+        s.bool("mask-accidental-hits"),
+        s.oneOf("optimizer", Optimizer.class),
+        s.positiveDouble("learning-rate"),
+        s.longValue("seed"));
+  }
+}

@@ -1,0 +1,143 @@
+package io.twotower.jobs.tables;
+
+import io.delta.tables.DeltaTable;
+import io.twotower.jobs.JobException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads and writes the pipeline's Delta tables under one data folder. Reads check the required
+ * columns first; writes are whole-table or per-partition replacements, so reruns are idempotent.
+ */
+public final class DeltaStore {
+
+  private final SparkSession spark;
+  private final Path dataDir;
+
+  public DeltaStore(SparkSession spark, Path dataDir) {
+    this.spark = spark;
+    this.dataDir = dataDir.toAbsolutePath().normalize();
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public String path(Table table) {
+    return dataDir.resolve(table.folder()).toString();
+  }
+
+  public boolean exists(Table table) {
+    return DeltaTable.isDeltaTable(spark, path(table));
+  }
+
+  /** The current table, its required columns checked. */
+  public Dataset<Row> read(Table table) {
+    requireExists(table);
+    Dataset<Row> df = spark.read().format("delta").load(path(table));
+    TableSchemas.require(
+        df.schema(), table.requiredColumns(), table.folder() + " at " + path(table));
+    return df;
+  }
+
+  /** The current Delta version of the table (what a model records to name its training data). */
+  public long version(Table table) {
+    requireExists(table);
+    return DeltaTable.forPath(spark, path(table)).history(1).select("version").head().getLong(0);
+  }
+
+  /**
+   * Replaces the whole table with {@code df} (schema changes allowed: the stage owns the table).
+   */
+  public void overwrite(Table table, Dataset<Row> df) {
+    check(table, df);
+    writer(table, df).mode("overwrite").option("overwriteSchema", "true").save(path(table));
+  }
+
+  /**
+   * Replaces only the rows matching {@code predicate} (e.g. {@code dt = '2026-01-03'} or {@code
+   * stage = 'ingest'}), creating the table on first write; rows of other partitions are kept.
+   */
+  public void replaceWhere(Table table, Dataset<Row> df, String predicate) {
+    check(table, df);
+    if (!exists(table)) {
+      writer(table, df).mode("overwrite").save(path(table));
+      return;
+    }
+    writer(table, df).mode("overwrite").option("replaceWhere", predicate).save(path(table));
+  }
+
+  /** Appends rows (history tables such as evaluations). */
+  public void append(Table table, Dataset<Row> df) {
+    check(table, df);
+    writer(table, df).mode("append").save(path(table));
+  }
+
+  private DataFrameWriter<Row> writer(Table table, Dataset<Row> df) {
+    DataFrameWriter<Row> writer = df.write().format("delta");
+    return table.partitionColumn().map(writer::partitionBy).orElse(writer);
+  }
+
+  private void check(Table table, Dataset<Row> df) {
+    TableSchemas.require(df.schema(), table.requiredColumns(), "rows written to " + table.folder());
+  }
+
+  private void requireExists(Table table) {
+    if (!exists(table)) {
+      throw JobException.missingInput(
+          "Delta table '" + table.folder() + "'",
+          path(table),
+          "run the stage that writes it first (e.g. `two-tower pipeline`), or check data-dir");
+    }
+  }
+
+  /** Column checks shared by reads, writes and jobs that validate their inputs. */
+  public static final class TableSchemas {
+    private TableSchemas() {}
+
+    /** Fails naming every missing or mistyped column of {@code required} in {@code actual}. */
+    public static void require(StructType actual, StructType required, String where) {
+      List<String> problems = new ArrayList<>();
+      for (StructField field : required.fields()) {
+        if (!List.of(actual.fieldNames()).contains(field.name())) {
+          problems.add("missing column " + field.name() + " " + field.dataType().simpleString());
+          continue;
+        }
+        DataType found = actual.apply(field.name()).dataType();
+        if (!sameIgnoringNullability(found, field.dataType())) {
+          problems.add(
+              "column "
+                  + field.name()
+                  + " is "
+                  + found.simpleString()
+                  + ", expected "
+                  + field.dataType().simpleString());
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw JobException.of(
+            "Unexpected schema in " + where + ": " + String.join("; ", problems),
+            "the table was written by another version or by hand; found " + actual.simpleString(),
+            "rerun the stage that writes it, or convert the columns named above");
+      }
+    }
+
+    // simpleString() leaves nullability out: a nullable column satisfies a non-null contract here,
+    // the jobs' own validation is what keeps nulls out.
+    private static boolean sameIgnoringNullability(DataType a, DataType b) {
+      return a.simpleString().equals(b.simpleString());
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.twotower.jobs.tables;
+
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Where rows that fail validation go, with the reason, instead of being dropped. A stage's rerun
+ * replaces its own earlier quarantined rows for the same source, so counts never double.
+ */
+public final class Quarantine {
+
+  private Quarantine() {}
+
+  /**
+   * Writes {@code rejected} (any columns plus a {@code reason} column) for {@code stage} and {@code
+   * source}, replacing that stage's earlier rows of that source. Returns the number written.
+   */
+  public static long write(DeltaStore store, String stage, String source, Dataset<Row> rejected) {
+    Column[] original =
+        java.util.Arrays.stream(rejected.columns())
+            .filter(c -> !c.equals("reason"))
+            .map(rejected::col)
+            .toArray(Column[]::new);
+    Dataset<Row> rows =
+        rejected.select(
+            lit(stage).as("stage"),
+            lit(source).as("source"),
+            rejected.col("reason"),
+            to_json(struct(original)).as("record"),
+            current_timestamp().as("quarantined_at"));
+    rows = rows.cache();
+    long count = rows.count();
+    store.replaceWhere(
+        Table.QUARANTINE,
+        rows,
+        "stage = '"
+            + stage.replace("'", "''")
+            + "' AND source = '"
+            + source.replace("'", "''")
+            + "'");
+    rows.unpersist();
+    return count;
+  }
+}
