@@ -1,0 +1,96 @@
+package io.twotower.jobs.features;
+
+import static org.apache.spark.sql.types.DataTypes.DateType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
+
+import io.twotower.jobs.config.FeaturesConfig.Reward;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Turns one user's events (a row of user_id and the collected list of (ts, item_id, engagement, dt,
+ * split) structs) into one example row per event, with the history window and its encoding.
+ */
+final class ExampleRows implements FlatMapFunction<Row, Row>, Serializable {
+
+  static final StructType SCHEMA =
+      new StructType()
+          .add("user_id", StringType, false)
+          .add("item_id", StringType, false)
+          .add("ts", TimestampType, false)
+          .add("dt", DateType, false)
+          .add("split", StringType, false)
+          .add("reward", DoubleType, false)
+          .add("history", createArrayType(StringType, false), false)
+          .add("history_idx", createArrayType(IntegerType, false), false);
+
+  private final int historyLength;
+  private final Reward reward;
+  private final Broadcast<Vocabulary> vocabulary;
+
+  ExampleRows(int historyLength, Reward reward, Broadcast<Vocabulary> vocabulary) {
+    this.historyLength = historyLength;
+    this.reward = reward;
+    this.vocabulary = vocabulary;
+  }
+
+  @Override
+  public Iterator<Row> call(Row user) {
+    String userId = user.getString(0);
+    List<Row> events = new ArrayList<>(user.getList(1));
+    events.sort(
+        Comparator.comparing((Row e) -> (Timestamp) e.getAs("ts"))
+            .thenComparing(e -> (String) e.getAs("item_id")));
+    List<HistoryWindow.Event> timeline = new ArrayList<>(events.size());
+    for (Row e : events) {
+      timeline.add(new HistoryWindow.Event(micros(e.getAs("ts")), e.getAs("item_id")));
+    }
+    List<List<String>> histories = new HistoryWindow(historyLength).histories(timeline);
+    Vocabulary vocab = vocabulary.value();
+    List<Row> out = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      Row e = events.get(i);
+      List<String> history = histories.get(i);
+      Integer[] encoded = new Integer[history.size()];
+      for (int h = 0; h < encoded.length; h++) {
+        encoded[h] = vocab.index(Vocabulary.ITEM_FIELD, history.get(h));
+      }
+      out.add(
+          RowFactory.create(
+              userId,
+              e.getAs("item_id"),
+              e.getAs("ts"),
+              e.getAs("dt"),
+              e.getAs("split"),
+              reward(e.getAs("engagement")),
+              history.toArray(String[]::new),
+              encoded));
+    }
+    return out.iterator();
+  }
+
+  private double reward(double engagement) {
+    return switch (reward) {
+      case CONSTANT -> 1.0;
+      case ENGAGEMENT -> engagement;
+      case LOG1P -> Math.log1p(engagement);
+    };
+  }
+
+  private static long micros(Timestamp ts) {
+    return ts.getTime() * 1000L + (ts.getNanos() / 1000) % 1000;
+  }
+}

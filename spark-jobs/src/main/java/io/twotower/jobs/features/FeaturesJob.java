@@ -1,0 +1,197 @@
+package io.twotower.jobs.features;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.explode_outer;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map_from_arrays;
+import static org.apache.spark.sql.functions.struct;
+
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.config.FeaturesConfig;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Quarantine;
+import io.twotower.jobs.tables.Table;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code features}: one training example per event (the query's history window, the candidate
+ * item's id and categorical features, a reward), the held-out split, and the vocabularies. A full
+ * run rebuilds the vocabularies from the training split; a dated run (--date) rewrites only that
+ * day's examples against the existing vocabularies, so earlier days' indices stay valid and new
+ * items land in the out-of-vocabulary buckets until the next full run.
+ */
+public final class FeaturesJob {
+
+  private FeaturesJob() {}
+
+  public static void run(DeltaStore store, JobConfig config, DateRange dates) {
+    FeaturesConfig settings = config.features();
+    Dataset<Row> events = store.read(Table.EVENTS);
+    Dataset<Row> items = store.read(Table.ITEMS);
+    ItemColumns columns = ItemColumns.of(items.schema());
+
+    Dataset<Row> known = events.join(items.select("item_id"), "item_id");
+    long unknown =
+        Quarantine.write(
+            store,
+            "features",
+            "events",
+            events
+                .join(
+                    items.select("item_id"),
+                    events.col("item_id").equalTo(items.col("item_id")),
+                    "left_anti")
+                .withColumn("reason", lit("item_id not in the items table")));
+    if (unknown > 0) {
+      System.out.printf("features: %,d events reference unknown items -> quarantine%n", unknown);
+    }
+    Dataset<Row> labelled =
+        HeldOutSplit.assign(known, settings.split(), settings.testDays()).cache();
+
+    if (dates.isAll() || !store.exists(Table.VOCABULARIES)) {
+      store.overwrite(
+          Table.VOCABULARIES,
+          Vocabulary.build(
+              occurrences(labelled, items, columns), settings.minCount(), settings.oovBuckets()));
+    }
+    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    Broadcast<Vocabulary> shared =
+        JavaSparkContext.fromSparkContext(store.spark().sparkContext()).broadcast(vocabulary);
+
+    Dataset<Row> itemFeatures = encodeItems(items, columns, shared);
+    store.overwrite(Table.ITEM_FEATURES, itemFeatures);
+    itemFeatures = store.read(Table.ITEM_FEATURES);
+
+    Dataset<Row> examples =
+        labelled
+            .groupBy("user_id")
+            .agg(collect_list(struct("ts", "item_id", "engagement", "dt", "split")).as("events"))
+            .flatMap(
+                new ExampleRows(settings.historyLength(), settings.reward(), shared),
+                Encoders.row(ExampleRows.SCHEMA))
+            .join(itemFeatures, "item_id");
+    examples = dates.predicate("dt").map(examples::where).orElse(examples);
+    examples = examples.select(columnsOf(Table.TRAINING_EXAMPLES.requiredColumns()));
+    if (dates.isAll()) {
+      store.overwrite(Table.TRAINING_EXAMPLES, examples);
+    } else {
+      store.replaceWhere(Table.TRAINING_EXAMPLES, examples, dates.predicate("dt").orElseThrow());
+    }
+    labelled.unpersist();
+    report(store, dates, vocabulary, columns);
+  }
+
+  /** (field, value) once per training event for item ids, once per item for each feature. */
+  static Dataset<Row> occurrences(Dataset<Row> labelled, Dataset<Row> items, ItemColumns columns) {
+    Dataset<Row> all =
+        labelled
+            .where(col("split").equalTo(HeldOutSplit.TRAIN))
+            .select(lit(Vocabulary.ITEM_FIELD).as("field"), col("item_id").as("value"));
+    for (String name : columns.singleValued()) {
+      all = all.unionByName(items.select(lit(name).as("field"), orNone(col(name)).as("value")));
+    }
+    for (String name : columns.multiValued()) {
+      all =
+          all.unionByName(
+              items.select(lit(name).as("field"), orNone(explode_outer(col(name))).as("value")));
+    }
+    return all;
+  }
+
+  /** item_features rows: item_id, item_idx and field_idx (field name -> value indices). */
+  static Dataset<Row> encodeItems(
+      Dataset<Row> items, ItemColumns columns, Broadcast<Vocabulary> vocabulary) {
+    List<String> fields = columns.all();
+    StructType schema =
+        new StructType()
+            .add("item_id", DataTypes.StringType, false)
+            .add("item_idx", DataTypes.IntegerType, false);
+    for (String field : fields) {
+      schema =
+          schema.add("f_" + field, DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+    }
+    Dataset<Row> encoded =
+        items.map(
+            (org.apache.spark.api.java.function.MapFunction<Row, Row>)
+                item -> encodeItem(item, columns, vocabulary.value()),
+            Encoders.row(schema));
+    Column[] names = fields.stream().map(functionsLit()).toArray(Column[]::new);
+    Column[] values = fields.stream().map(f -> col("f_" + f)).toArray(Column[]::new);
+    Column fieldIdx =
+        fields.isEmpty()
+            ? map_from_arrays(array().cast("array<string>"), array().cast("array<array<int>>"))
+            : map_from_arrays(array(names), array(values));
+    return encoded.select(col("item_id"), col("item_idx"), fieldIdx.as("field_idx"));
+  }
+
+  private static Row encodeItem(Row item, ItemColumns columns, Vocabulary vocab) {
+    List<Object> values = new ArrayList<>();
+    String id = item.getAs("item_id");
+    values.add(id);
+    values.add(vocab.index(Vocabulary.ITEM_FIELD, id));
+    for (String field : columns.singleValued()) {
+      String value = item.getAs(field);
+      values.add(new Integer[] {vocab.index(field, blankToNone(value))});
+    }
+    for (String field : columns.multiValued()) {
+      List<String> raw =
+          item.getAs(field) == null ? List.of() : item.getList(item.fieldIndex(field));
+      List<Integer> indices = new ArrayList<>();
+      for (String value : raw) {
+        indices.add(vocab.index(field, blankToNone(value)));
+      }
+      if (indices.isEmpty()) {
+        indices.add(vocab.index(field, Vocabulary.NONE));
+      }
+      values.add(indices.stream().distinct().toArray(Integer[]::new));
+    }
+    return RowFactory.create(values.toArray());
+  }
+
+  private static String blankToNone(String value) {
+    return value == null || value.isBlank() ? Vocabulary.NONE : value;
+  }
+
+  private static Column orNone(Column value) {
+    return org.apache.spark.sql.functions.coalesce(
+        org.apache.spark.sql.functions.nullif(value, lit("")), lit(Vocabulary.NONE));
+  }
+
+  private static java.util.function.Function<String, Column> functionsLit() {
+    return org.apache.spark.sql.functions::lit;
+  }
+
+  private static Column[] columnsOf(StructType schema) {
+    return java.util.Arrays.stream(schema.fieldNames()).map(c -> col(c)).toArray(Column[]::new);
+  }
+
+  private static void report(
+      DeltaStore store, DateRange dates, Vocabulary vocabulary, ItemColumns columns) {
+    Dataset<Row> written = store.read(Table.TRAINING_EXAMPLES);
+    written = dates.predicate("dt").map(written::where).orElse(written);
+    List<Row> bySplit = written.groupBy("split").count().orderBy("split").collectAsList();
+    StringBuilder line = new StringBuilder("features (" + dates + "):");
+    for (Row row : bySplit) {
+      line.append(String.format(" %s=%,d", row.getString(0), row.getLong(1)));
+    }
+    line.append(
+        String.format(" | item ids: %,d indices", vocabulary.cardinality(Vocabulary.ITEM_FIELD)));
+    for (String field : columns.all()) {
+      line.append(String.format(", %s: %,d", field, vocabulary.cardinality(field)));
+    }
+    System.out.println(line);
+  }
+}
