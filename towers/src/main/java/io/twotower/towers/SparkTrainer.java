@@ -1,0 +1,90 @@
+package io.twotower.towers;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Synchronous parameter averaging on Spark (DL4J's {@link ParameterAveragingTrainingMaster}): each
+ * worker fits {@code averagingFrequency} minibatches of {@code batchSizePerWorker} rows, then the
+ * driver averages parameters and optimizer state and broadcasts them again.
+ */
+public final class SparkTrainer {
+  private SparkTrainer() {}
+
+  /**
+   * Trains {@code model}'s graph in place and returns the model with the averaged parameters.
+   *
+   * @param batches MultiDataSets from {@link TowerBatcher#trainingBatch}, each of {@code
+   *     batchSizePerWorker} rows, shuffled by the caller before batching (negatives come from one
+   *     batch only). Persist it serialized (MEMORY_ONLY_SER or MEMORY_AND_DISK_SER): every split
+   *     reads it again, and Spark cannot see ND4J's off-heap memory.
+   * @param progress told after each of the {@code splits} fit calls of every epoch
+   */
+  public static TwoTowerModel fit(
+      JavaSparkContext sc,
+      TwoTowerModel model,
+      JavaRDD<MultiDataSet> batches,
+      SparkTrainingSettings settings,
+      TrainingProgress progress) {
+    Objects.requireNonNull(sc, "sc");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(batches, "batches");
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(progress, "progress");
+    SparkComputationGraph spark =
+        new SparkComputationGraph(sc, model.trainingGraph(), trainingMaster(settings));
+    double[] equalWeights = new double[settings.splits()];
+    Arrays.fill(equalWeights, 1.0);
+    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+      JavaRDD<MultiDataSet>[] splits =
+          settings.splits() == 1
+              ? singleSplit(batches)
+              : batches.randomSplit(equalWeights, settings.seed() + epoch);
+      for (int split = 0; split < splits.length; split++) {
+        long examples = rows(splits[split]);
+        long start = System.nanoTime();
+        if (examples > 0) {
+          spark.fitMultiDataSet(splits[split]);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // The training master persists what it fits; a split is never read again.
+        splits[split].unpersist(false);
+        progress.onSplit(
+            epoch, split, splits.length, examples, examples / seconds, spark.getScore());
+      }
+    }
+    return model.withParameters(spark.getNetwork());
+  }
+
+  private static ParameterAveragingTrainingMaster trainingMaster(SparkTrainingSettings settings) {
+    return new ParameterAveragingTrainingMaster.Builder(
+            settings.workers(), settings.batchSizePerWorker())
+        .batchSizePerWorker(settings.batchSizePerWorker())
+        .averagingFrequency(settings.averagingFrequency())
+        // The builder's default is false despite its Javadoc: Adam/Adagrad state would reset
+        // at every averaging.
+        .saveUpdater(true)
+        // Direct: no export of the batches to disk between splits.
+        .rddTrainingApproach(RDDTrainingApproach.Direct)
+        .repartionData(Repartition.NumPartitionsWorkersDiffers)
+        .rngSeed(settings.seed())
+        .build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JavaRDD<MultiDataSet>[] singleSplit(JavaRDD<MultiDataSet> batches) {
+    // Wrapped so that unpersisting the split leaves the caller's RDD alone.
+    return new JavaRDD[] {batches.map(batch -> batch)};
+  }
+
+  private static long rows(JavaRDD<MultiDataSet> split) {
+    return split.map(batch -> batch.getFeatures(0).size(0)).fold(0L, Long::sum);
+  }
+}

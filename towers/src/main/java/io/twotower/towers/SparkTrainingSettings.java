@@ -1,0 +1,35 @@
+package io.twotower.towers;
+
+/**
+ * How {@link SparkTrainer} runs parameter averaging.
+ *
+ * @param workers number of workers training in parallel (e.g. executors x cores)
+ * @param batchSizePerWorker rows of each RDD element and of each worker minibatch: the in-batch
+ *     softmax sees negatives from these rows only
+ * @param averagingFrequency minibatches each worker fits between two averagings
+ * @param epochs passes over the data
+ * @param splits fit calls per epoch, each followed by a progress report
+ * @param seed seeds the per-epoch random split of the batches
+ */
+public record SparkTrainingSettings(
+    int workers,
+    int batchSizePerWorker,
+    int averagingFrequency,
+    int epochs,
+    int splits,
+    long seed) {
+
+  public SparkTrainingSettings {
+    atLeastOne("workers", workers);
+    atLeastOne("batchSizePerWorker", batchSizePerWorker);
+    atLeastOne("averagingFrequency", averagingFrequency);
+    atLeastOne("epochs", epochs);
+    atLeastOne("splits", splits);
+  }
+
+  private static void atLeastOne(String field, int value) {
+    if (value < 1) {
+      throw TowerErrors.invalidSetting(field, value, ">= 1");
+    }
+  }
+}

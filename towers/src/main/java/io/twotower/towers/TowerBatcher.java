@@ -1,0 +1,186 @@
+package io.twotower.towers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Encodes examples into the input arrays of the graphs built by {@link TwoTowerGraphs} (see there
+ * for the layout). Pure: no state beyond the configuration. Every id is checked against its
+ * cardinality here, where the error can still name the row.
+ */
+public final class TowerBatcher {
+  private final TowerConfig config;
+
+  public TowerBatcher(TowerConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /** Features and labels of the training graph for these examples, one row each. */
+  public MultiDataSet trainingBatch(List<TowerExample> examples) {
+    requireRows(examples == null ? 0 : examples.size(), "examples");
+    int rows = examples.size();
+    int n = config.historyLength();
+    float[][] itemIds = new float[rows][n + 1];
+    float[][] historyWeights = new float[rows][n + 1];
+    float[][] labels = new float[rows][InBatchSoftmaxLoss.LABEL_WIDTH];
+    int[][][] fieldValues = new int[rows][][];
+    for (int row = 0; row < rows; row++) {
+      TowerExample example = Objects.requireNonNull(examples.get(row), "examples[" + row + "]");
+      encodeHistory(example.history(), row, itemIds[row], historyWeights[row]);
+      itemIds[row][n] = checkedItem(example.item(), row);
+      labels[row][InBatchSoftmaxLoss.REWARD] = checkedReward(example.reward(), row);
+      labels[row][InBatchSoftmaxLoss.LOG_Q] = checkedLogQ(example.logQ(), row);
+      labels[row][InBatchSoftmaxLoss.ITEM_ID] = example.item();
+      fieldValues[row] = example.fieldValues();
+    }
+    List<INDArray> features =
+        new ArrayList<>(List.of(Nd4j.create(itemIds), Nd4j.create(historyWeights)));
+    features.addAll(fieldArrays(fieldValues));
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        features.toArray(INDArray[]::new), new INDArray[] {Nd4j.create(labels)});
+  }
+
+  /** Inputs of the query-tower graph: history ids [B, N] and their weights [B, N]. */
+  public INDArray[] queryInputs(List<int[]> histories) {
+    requireRows(histories == null ? 0 : histories.size(), "histories");
+    int rows = histories.size();
+    int n = config.historyLength();
+    float[][] itemIds = new float[rows][n];
+    float[][] weights = new float[rows][n];
+    for (int row = 0; row < rows; row++) {
+      encodeHistory(histories.get(row), row, itemIds[row], weights[row]);
+    }
+    return new INDArray[] {Nd4j.create(itemIds), Nd4j.create(weights)};
+  }
+
+  /**
+   * Inputs of the item-tower graph: item ids [B, 1], then ids and weights of every field.
+   *
+   * @param fieldValues fieldValues[i][f]: the values of field f for items[i]
+   */
+  public INDArray[] itemInputs(int[] items, int[][][] fieldValues) {
+    requireRows(items == null ? 0 : items.length, "items");
+    if (fieldValues == null || fieldValues.length != items.length) {
+      throw TowerErrors.invalidBatch(
+          "itemInputs got "
+              + items.length
+              + " items but "
+              + (fieldValues == null ? "no" : fieldValues.length)
+              + " rows of field values",
+          "Pass one row of field values per item");
+    }
+    float[][] itemIds = new float[items.length][1];
+    for (int row = 0; row < items.length; row++) {
+      itemIds[row][0] = checkedItem(items[row], row);
+    }
+    List<INDArray> inputs = new ArrayList<>(List.of(Nd4j.create(itemIds)));
+    inputs.addAll(fieldArrays(fieldValues));
+    return inputs.toArray(INDArray[]::new);
+  }
+
+  /** Ids left-aligned (most recent first), 0 in the padding; weights 1/len on ids, 0 elsewhere. */
+  private void encodeHistory(int[] history, int row, float[] ids, float[] weights) {
+    int n = config.historyLength();
+    if (history == null || history.length > n) {
+      throw TowerErrors.invalidInput(
+          "history",
+          row,
+          history,
+          "A history holds 0.." + n + " ids (historyLength): keep the " + n + " most recent.");
+    }
+    for (int position = 0; position < history.length; position++) {
+      ids[position] = checkedItem(history[position], row);
+      weights[position] = 1f / history.length;
+    }
+  }
+
+  /** Two arrays [B, maxValues] per field: ids, and weights 1/count on real values. */
+  private List<INDArray> fieldArrays(int[][][] fieldValues) {
+    List<CategoricalField> fields = config.itemFields();
+    List<INDArray> arrays = new ArrayList<>();
+    for (int f = 0; f < fields.size(); f++) {
+      CategoricalField field = fields.get(f);
+      float[][] ids = new float[fieldValues.length][field.maxValues()];
+      float[][] weights = new float[fieldValues.length][field.maxValues()];
+      for (int row = 0; row < fieldValues.length; row++) {
+        int[] values = fieldRow(fieldValues[row], row, f, field);
+        for (int k = 0; k < values.length; k++) {
+          ids[row][k] = values[k];
+          weights[row][k] = 1f / values.length;
+        }
+      }
+      arrays.add(Nd4j.create(ids));
+      arrays.add(Nd4j.create(weights));
+    }
+    return arrays;
+  }
+
+  private int[] fieldRow(int[][] rowValues, int row, int f, CategoricalField field) {
+    if (rowValues == null || rowValues.length != config.itemFields().size()) {
+      throw TowerErrors.invalidInput(
+          "field values",
+          row,
+          rowValues == null ? null : rowValues.length + " fields",
+          "Give one array of values per configured item field ("
+              + config.itemFields().size()
+              + ").");
+    }
+    int[] values = rowValues[f];
+    if (values == null || values.length < 1 || values.length > field.maxValues()) {
+      throw TowerErrors.invalidInput(
+          "values of field " + field.name(),
+          row,
+          values,
+          "Give 1.."
+              + field.maxValues()
+              + " values (maxValues); encode a missing value as an OOV index.");
+    }
+    for (int value : values) {
+      if (value < 0 || value >= field.cardinality()) {
+        throw TowerErrors.invalidInput(
+            "value of field " + field.name(),
+            row,
+            value,
+            "Indices run 0.." + (field.cardinality() - 1) + " (cardinality).");
+      }
+    }
+    return values;
+  }
+
+  private float checkedItem(int item, int row) {
+    if (item < 0 || item >= config.itemCardinality()) {
+      throw TowerErrors.invalidInput(
+          "item id",
+          row,
+          item,
+          "Item ids run 0.." + (config.itemCardinality() - 1) + " (itemCardinality).");
+    }
+    return item;
+  }
+
+  private static float checkedReward(float reward, int row) {
+    if (!(reward >= 0) || Float.isInfinite(reward)) {
+      throw TowerErrors.invalidInput(
+          "reward", row, reward, "Rewards are finite and >= 0 (use 1 for unweighted examples).");
+    }
+    return reward;
+  }
+
+  private static float checkedLogQ(float logQ, int row) {
+    if (Float.isNaN(logQ) || Float.isInfinite(logQ)) {
+      throw TowerErrors.invalidInput(
+          "logQ", row, logQ, "logQ is the finite log of a positive sampling probability.");
+    }
+    return logQ;
+  }
+
+  private static void requireRows(int rows, String what) {
+    if (rows < 1) {
+      throw TowerErrors.invalidBatch("No " + what + " to encode", "Pass at least one row");
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.twotower.towers;
+
+import java.util.Arrays;
+
+/**
+ * The one place where this module builds user-facing errors. Every message says what is wrong
+ * (problem), which value caused it (cause) and what to do about it (fix).
+ */
+final class TowerErrors {
+  private TowerErrors() {}
+
+  /** A configuration field holds a value outside what is allowed. */
+  static IllegalArgumentException invalidSetting(String field, Object value, String allowed) {
+    return new IllegalArgumentException(
+        "Invalid "
+            + field
+            + ": got "
+            + render(value)
+            + "; allowed: "
+            + allowed
+            + ". Fix the "
+            + field
+            + " setting.");
+  }
+
+  /** One training or inference row does not match the tower configuration. */
+  static IllegalArgumentException invalidInput(String what, int row, Object value, String fix) {
+    return new IllegalArgumentException(
+        "Invalid " + what + " in row " + row + ": got " + render(value) + ". " + fix);
+  }
+
+  /** A batch as a whole cannot be used. */
+  static IllegalArgumentException invalidBatch(String problem, String fix) {
+    return new IllegalArgumentException(problem + ". " + fix);
+  }
+
+  /** Saving or loading a model failed. */
+  static IllegalStateException storageFailure(String operation, Object path, Exception cause) {
+    return new IllegalStateException(
+        "Could not "
+            + operation
+            + " the two-tower model at "
+            + path
+            + ": "
+            + cause.getMessage()
+            + ". Check that the directory exists, is writable and holds a model saved by"
+            + " TwoTowerModel.save.",
+        cause);
+  }
+
+  private static String render(Object value) {
+    if (value instanceof int[] ints) {
+      return Arrays.toString(ints);
+    }
+    if (value instanceof String s) {
+      return "\"" + s + "\"";
+    }
+    return String.valueOf(value);
+  }
+}

@@ -1,0 +1,183 @@
+package io.twotower.towers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+
+/**
+ * A two-tower model: its configuration and its training graph. Embeddings come from tower-only
+ * inference graphs (the training graph's output layer needs labels) into which the training graph's
+ * parameters are copied by layer name before every use, so they always reflect the current training
+ * state.
+ *
+ * <p>Not thread-safe for concurrent training; the embedding methods are synchronized.
+ */
+public final class TwoTowerModel {
+  static final String GRAPH_FILE = "training-graph.zip";
+  static final String CONFIG_FILE = "tower-config.json";
+
+  /** Rows per inference call, to bound the memory of one forward pass. */
+  private static final int INFERENCE_CHUNK = 8192;
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final TowerConfig config;
+  private final ComputationGraph trainingGraph;
+  private final TowerBatcher batcher;
+  private ComputationGraph queryGraph;
+  private ComputationGraph itemGraph;
+
+  private TwoTowerModel(TowerConfig config, ComputationGraph trainingGraph) {
+    this.config = config;
+    this.trainingGraph = trainingGraph;
+    this.batcher = new TowerBatcher(config);
+  }
+
+  /** A freshly initialised model (parameters seeded by {@code config.seed()}). */
+  public static TwoTowerModel create(TowerConfig config) {
+    Objects.requireNonNull(config, "config");
+    ComputationGraph graph = new ComputationGraph(TwoTowerGraphs.training(config));
+    graph.init();
+    return new TwoTowerModel(config, graph);
+  }
+
+  public TowerConfig config() {
+    return config;
+  }
+
+  /** The graph to fit: inputs and labels as produced by {@link TowerBatcher#trainingBatch}. */
+  public ComputationGraph trainingGraph() {
+    return trainingGraph;
+  }
+
+  /** L2-normalised query embeddings [histories.size()][outputDim]. */
+  public synchronized float[][] queryEmbeddings(List<int[]> histories) {
+    Objects.requireNonNull(histories, "histories");
+    if (queryGraph == null) {
+      queryGraph = initialised(TwoTowerGraphs.queryTower(config));
+    }
+    copyParameters(trainingGraph, queryGraph);
+    return inChunks(
+        histories.size(),
+        (range) -> batcher.queryInputs(histories.subList(range[0], range[1])),
+        queryGraph);
+  }
+
+  /**
+   * L2-normalised item embeddings [items.length][outputDim].
+   *
+   * @param fieldValues fieldValues[i][f]: the values of field f for items[i]
+   */
+  public synchronized float[][] itemEmbeddings(int[] items, int[][][] fieldValues) {
+    Objects.requireNonNull(items, "items");
+    if (itemGraph == null) {
+      itemGraph = initialised(TwoTowerGraphs.itemTower(config));
+    }
+    copyParameters(trainingGraph, itemGraph);
+    return inChunks(
+        items.length,
+        (range) ->
+            batcher.itemInputs(
+                Arrays.copyOfRange(items, range[0], range[1]),
+                fieldValues == null ? null : Arrays.copyOfRange(fieldValues, range[0], range[1])),
+        itemGraph);
+  }
+
+  /** Writes the training graph with its updater state and the configuration as JSON. */
+  public void save(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      ModelSerializer.writeModel(trainingGraph, dir.resolve(GRAPH_FILE).toFile(), true);
+      JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), config);
+    } catch (IOException e) {
+      throw TowerErrors.storageFailure("save", dir, e);
+    }
+  }
+
+  /** Reads a model written by {@link #save}, updater state included. */
+  public static TwoTowerModel load(Path dir) {
+    try {
+      TowerConfig config = JSON.readValue(dir.resolve(CONFIG_FILE).toFile(), TowerConfig.class);
+      ComputationGraph graph =
+          ModelSerializer.restoreComputationGraph(dir.resolve(GRAPH_FILE).toFile(), true);
+      return TwoTowerModel.create(config).withParameters(graph);
+    } catch (IOException e) {
+      throw TowerErrors.storageFailure("load", dir, e);
+    }
+  }
+
+  /**
+   * This model's configuration around {@code trained}, a training graph of the same shape (e.g. the
+   * network a Spark trainer returns).
+   *
+   * @throws IllegalArgumentException if {@code trained} has different layers or parameter shapes
+   */
+  public TwoTowerModel withParameters(ComputationGraph trained) {
+    Objects.requireNonNull(trained, "trained");
+    List<String> expected = parameterShapes(trainingGraph);
+    List<String> actual = parameterShapes(trained);
+    if (!expected.equals(actual)) {
+      throw TowerErrors.invalidBatch(
+          "The trained graph does not match this model's configuration: parameters "
+              + actual
+              + " where "
+              + expected
+              + " were expected",
+          "Pass the graph trained from this model's trainingGraph()");
+    }
+    return new TwoTowerModel(config, trained);
+  }
+
+  /** Assigns every parameter of {@code to} from the layer of the same name in {@code from}. */
+  static void copyParameters(ComputationGraph from, ComputationGraph to) {
+    for (Layer layer : to.getLayers()) {
+      String name = layer.conf().getLayer().getLayerName();
+      Map<String, INDArray> source = from.getLayer(name).paramTable();
+      layer.paramTable().forEach((key, target) -> target.assign(source.get(key)));
+    }
+  }
+
+  private static List<String> parameterShapes(ComputationGraph graph) {
+    List<String> shapes = new ArrayList<>();
+    for (Layer layer : graph.getLayers()) {
+      String name = layer.conf().getLayer().getLayerName();
+      layer
+          .paramTable()
+          .forEach((key, value) -> shapes.add(name + "_" + key + Arrays.toString(value.shape())));
+    }
+    shapes.sort(null);
+    return shapes;
+  }
+
+  private static ComputationGraph initialised(
+      org.deeplearning4j.nn.conf.ComputationGraphConfiguration configuration) {
+    ComputationGraph graph = new ComputationGraph(configuration);
+    graph.init();
+    return graph;
+  }
+
+  private static float[][] inChunks(
+      int rows, Function<int[], INDArray[]> inputs, ComputationGraph graph) {
+    float[][] out = new float[rows][];
+    for (int start = 0; start < rows; start += INFERENCE_CHUNK) {
+      int end = Math.min(rows, start + INFERENCE_CHUNK);
+      float[][] chunk =
+          graph.output(false, inputs.apply(new int[] {start, end}))[0].toFloatMatrix();
+      System.arraycopy(chunk, 0, out, start, chunk.length);
+    }
+    return out;
+  }
+}
