@@ -2,6 +2,14 @@ package io.twotower.jobs;
 
 /** The subcommands of {@link TwoTowerCli}, in pipeline order. */
 public enum Stages {
+  FEATURES(
+      "features",
+      "Build training examples (history bag of words, item features, reward), the held-out split and the vocabularies.",
+      io.twotower.jobs.features.FeaturesJob::run),
+  SAMPLING(
+      "sampling",
+      "Estimate item sampling probabilities p_j (for the logQ correction) over the training window.",
+      io.twotower.jobs.sampling.SamplingJob::run),
   ;
 
   private final String command;
