@@ -10,6 +10,14 @@ public enum Stages {
       "sampling",
       "Estimate item sampling probabilities p_j (for the logQ correction) over the training window.",
       io.twotower.jobs.sampling.SamplingJob::run),
+  TRAIN(
+      "train",
+      "Train the two towers (in-batch softmax, logQ correction) with parameter averaging on Spark.",
+      io.twotower.jobs.train.TrainJob::run),
+  PIPELINE(
+      "pipeline",
+      "Run every stage in order: ingest, features, sampling, train, evaluate, export.",
+      PipelineJob::run),
   ;
 
   private final String command;
@@ -20,6 +28,13 @@ public enum Stages {
     this.command = command;
     this.description = description;
     this.stage = stage;
+  }
+
+  /** The stages {@code pipeline} runs, in order: all but generate and pipeline itself. */
+  public static java.util.List<Stages> pipelineOrder() {
+    return java.util.Arrays.stream(values())
+        .filter(s -> !s.command.equals("generate") && !s.command.equals("pipeline"))
+        .toList();
   }
 
   public String command() {

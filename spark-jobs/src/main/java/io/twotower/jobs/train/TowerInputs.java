@@ -1,0 +1,87 @@
+package io.twotower.jobs.train;
+
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.size;
+
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.config.TrainConfig;
+import io.twotower.jobs.features.Vocabulary;
+import io.twotower.towers.CategoricalField;
+import io.twotower.towers.LogQCorrection;
+import io.twotower.towers.TowerConfig;
+import io.twotower.towers.TowerExample;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The bridge from the feature tables to the towers' input contract: the model shape derived from
+ * the vocabularies, and the conversion of a training_examples row into a {@link TowerExample}.
+ */
+public final class TowerInputs implements Serializable {
+
+  private final List<String> fields;
+
+  public TowerInputs(List<String> fields) {
+    this.fields = List.copyOf(fields);
+  }
+
+  /** The model config: cardinalities from the vocabularies, widths and loss from train.*. */
+  public static TowerConfig towerConfig(
+      JobConfig config, Vocabulary vocabulary, Dataset<Row> itemFeatures) {
+    TrainConfig train = config.train();
+    List<CategoricalField> fields = new ArrayList<>();
+    for (String field : vocabulary.itemFields()) {
+      Row longest =
+          itemFeatures.agg(max(size(itemFeatures.col("field_idx").getItem(field)))).first();
+      int maxValues = Math.max(1, longest.isNullAt(0) ? 1 : longest.getInt(0));
+      fields.add(
+          new CategoricalField(
+              field, vocabulary.cardinality(field), maxValues, train.fieldEmbeddingDim()));
+    }
+    return new TowerConfig(
+        vocabulary.cardinality(Vocabulary.ITEM_FIELD),
+        config.features().historyLength(),
+        train.itemEmbeddingDim(),
+        fields,
+        train.queryHidden(),
+        train.itemHidden(),
+        train.outputDim(),
+        train.temperature(),
+        LogQCorrection.valueOf(train.correction().name()),
+        train.maskAccidentalHits(),
+        train.optimizer().name(),
+        train.learningRate(),
+        train.seed());
+  }
+
+  /** A training_examples row joined with its log_p, as the towers take it. */
+  public TowerExample example(Row row) {
+    List<Integer> history = row.getList(row.fieldIndex("history_idx"));
+    Map<String, scala.collection.Seq<Integer>> byField =
+        scala.collection.JavaConverters.mapAsJavaMap(row.getMap(row.fieldIndex("field_idx")));
+    int[][] values = new int[fields.size()][];
+    for (int f = 0; f < values.length; f++) {
+      scala.collection.Seq<Integer> seq = byField.get(fields.get(f));
+      values[f] =
+          seq == null ? new int[0] : toInts(scala.collection.JavaConverters.seqAsJavaList(seq));
+    }
+    return new TowerExample(
+        toInts(history),
+        row.getInt(row.fieldIndex("item_idx")),
+        values,
+        (float) row.getDouble(row.fieldIndex("reward")),
+        (float) row.getDouble(row.fieldIndex("log_p")));
+  }
+
+  private static int[] toInts(List<Integer> values) {
+    int[] out = new int[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,170 @@
+package io.twotower.jobs.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.rand;
+
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.config.TrainConfig;
+import io.twotower.jobs.features.HeldOutSplit;
+import io.twotower.jobs.features.Vocabulary;
+import io.twotower.jobs.model.ModelStore;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Table;
+import io.twotower.towers.SparkTrainer;
+import io.twotower.towers.SparkTrainingSettings;
+import io.twotower.towers.TowerBatcher;
+import io.twotower.towers.TowerConfig;
+import io.twotower.towers.TowerExample;
+import io.twotower.towers.TwoTowerModel;
+import java.sql.Date;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code train}: the two towers on the training split (days up to --date, or all), with in-batch
+ * softmax and the logQ correction from item_sampling_probability, parameter-averaged across Spark
+ * workers. Saves the model with its config and the Delta versions of the tables it read.
+ */
+public final class TrainJob {
+
+  private TrainJob() {}
+
+  /** What a training run produced. */
+  public record Result(String modelId, long examples, double seconds, double finalLoss) {}
+
+  public static void run(DeltaStore store, JobConfig config, DateRange dates) {
+    train(store, config, dates);
+  }
+
+  public static Result train(DeltaStore store, JobConfig config, DateRange dates) {
+    TrainConfig train = config.train();
+    System.out.println("train: ND4J backend " + Nd4j.getBackend().getClass().getSimpleName());
+    Map<String, Long> versions = new LinkedHashMap<>();
+    for (Table table :
+        List.of(
+            Table.TRAINING_EXAMPLES,
+            Table.ITEM_SAMPLING_PROBABILITY,
+            Table.VOCABULARIES,
+            Table.ITEM_FEATURES)) {
+      versions.put(table.folder(), store.version(table));
+    }
+    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    TowerConfig towerConfig =
+        TowerInputs.towerConfig(config, vocabulary, store.read(Table.ITEM_FEATURES));
+    TowerInputs inputs =
+        new TowerInputs(towerConfig.itemFields().stream().map(f -> f.name()).toList());
+
+    Dataset<Row> examples =
+        store
+            .read(Table.TRAINING_EXAMPLES)
+            .where(col("split").equalTo(HeldOutSplit.TRAIN))
+            .join(
+                store.read(Table.ITEM_SAMPLING_PROBABILITY).select("item_idx", "log_p"),
+                "item_idx");
+    if (dates.to() != null) {
+      examples = examples.where(col("dt").leq(lit(Date.valueOf(dates.to()))));
+    }
+    if (dates.from() != null) {
+      examples = examples.where(col("dt").geq(lit(Date.valueOf(dates.from()))));
+    }
+    // Negatives come from one batch only: shuffle globally so that batches mix users and days.
+    int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
+    JavaRDD<MultiDataSet> batches =
+        examples
+            .orderBy(rand(train.seed()))
+            .repartition(partitions)
+            .toJavaRDD()
+            .mapPartitions(rows -> batch(rows, inputs, towerConfig, train.batchSize()))
+            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    long count = examples.count();
+
+    TwoTowerModel model = TwoTowerModel.create(towerConfig);
+    SparkTrainingSettings settings =
+        new SparkTrainingSettings(
+            train.workers(),
+            train.batchSize(),
+            train.averagingFrequency(),
+            train.epochs(),
+            train.splitsPerEpoch(),
+            train.seed());
+    System.out.printf(
+        "train: %,d examples, %,d item indices, %d fields, batch %d x %d workers, %d epochs%n",
+        count,
+        towerConfig.itemCardinality(),
+        towerConfig.itemFields().size(),
+        train.batchSize(),
+        train.workers(),
+        train.epochs());
+    double[] lastLoss = {Double.NaN};
+    long start = System.nanoTime();
+    TwoTowerModel trained =
+        SparkTrainer.fit(
+            JavaSparkContext.fromSparkContext(store.spark().sparkContext()),
+            model,
+            batches,
+            settings,
+            (epoch, split, splits, rows, perSecond, loss) -> {
+              lastLoss[0] = loss;
+              System.out.printf(
+                  "train: epoch %d/%d split %d/%d: %,d examples, %,.0f examples/s, loss %.4f%n",
+                  epoch + 1, train.epochs(), split + 1, splits, rows, perSecond, loss);
+            });
+    double seconds = (System.nanoTime() - start) / 1e9;
+    batches.unpersist(false);
+
+    ModelStore models = new ModelStore(store.dataDir());
+    String modelId = models.newModelId();
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("model_id", modelId);
+    metadata.put("created_at", Instant.now().toString());
+    metadata.put("dates", dates.toString());
+    metadata.put("table_versions", versions);
+    metadata.put("tower_config", towerConfig.toString());
+    metadata.put("examples", count);
+    metadata.put("train_seconds", seconds);
+    metadata.put("final_loss", lastLoss[0]);
+    metadata.put("config", config.raw().root().unwrapped());
+    String json =
+        ConfigValueFactory.fromMap(metadata)
+            .render(ConfigRenderOptions.concise().setFormatted(true));
+    models.save(modelId, trained, json);
+    System.out.printf(
+        "train: model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)%n",
+        modelId, count, train.epochs(), seconds, lastLoss[0]);
+    return new Result(modelId, count, seconds, lastLoss[0]);
+  }
+
+  private static Iterator<MultiDataSet> batch(
+      Iterator<Row> rows, TowerInputs inputs, TowerConfig towerConfig, int batchSize) {
+    TowerBatcher batcher = new TowerBatcher(towerConfig);
+    List<MultiDataSet> out = new ArrayList<>();
+    List<TowerExample> current = new ArrayList<>(batchSize);
+    while (rows.hasNext()) {
+      current.add(inputs.example(rows.next()));
+      if (current.size() == batchSize) {
+        out.add(batcher.trainingBatch(current));
+        current = new ArrayList<>(batchSize);
+      }
+    }
+    // The last, smaller batch still trains: no example is dropped.
+    if (!current.isEmpty()) {
+      out.add(batcher.trainingBatch(current));
+    }
+    return out.iterator();
+  }
+}
