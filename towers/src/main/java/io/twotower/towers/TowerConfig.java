@@ -3,6 +3,7 @@ package io.twotower.towers;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -85,7 +86,8 @@ public record TowerConfig(
   }
 
   private static List<CategoricalField> validFields(List<CategoricalField> fields) {
-    if (fields == null || fields.contains(null)) {
+    // List.of(...).contains(null) throws, hence the stream.
+    if (fields == null || fields.stream().anyMatch(Objects::isNull)) {
       throw TowerErrors.invalidSetting(
           "itemFields", fields, "a list (possibly empty) of non-null fields");
     }

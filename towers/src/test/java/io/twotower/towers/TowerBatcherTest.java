@@ -1,0 +1,111 @@
+package io.twotower.towers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+class TowerBatcherTest {
+  // N = 3; one single-valued field (channel) and one field of up to 2 values (topic).
+  static final TowerConfig CONFIG =
+      new TowerConfig(
+          10,
+          3,
+          4,
+          List.of(new CategoricalField("channel", 5, 1, 2), new CategoricalField("topic", 8, 2, 3)),
+          List.of(8),
+          List.of(8),
+          4,
+          0.05,
+          LogQCorrection.PAPER,
+          true,
+          "adam",
+          0.01,
+          1L);
+
+  private final TowerBatcher batcher = new TowerBatcher(CONFIG);
+
+  @Test
+  void trainingBatchPadsHistoriesAndAveragesBags() {
+    MultiDataSet batch =
+        batcher.trainingBatch(
+            List.of(
+                new TowerExample(new int[] {4, 2}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f),
+                new TowerExample(new int[] {}, 9, new int[][] {{0}, {5}}, 0.5f, -1f),
+                new TowerExample(new int[] {1, 2, 3}, 0, new int[][] {{4}, {2, 2}}, 2f, 0.25f)));
+
+    INDArray[] f = batch.getFeatures();
+    assertThat(f).hasSize(6);
+    // History left-aligned and zero-padded, candidate item in the last column.
+    assertThat(f[0].toFloatMatrix())
+        .isEqualTo(new float[][] {{4, 2, 0, 7}, {0, 0, 0, 9}, {1, 2, 3, 0}});
+    // 1/len on real ids; padding and the candidate's column weigh 0; empty history: all zero.
+    assertThat(f[1].toFloatMatrix())
+        .isEqualTo(new float[][] {{0.5f, 0.5f, 0, 0}, {0, 0, 0, 0}, {1 / 3f, 1 / 3f, 1 / 3f, 0}});
+    assertThat(f[2].toFloatMatrix()).isEqualTo(new float[][] {{1}, {0}, {4}});
+    assertThat(f[3].toFloatMatrix()).isEqualTo(new float[][] {{1}, {1}, {1}});
+    assertThat(f[4].toFloatMatrix()).isEqualTo(new float[][] {{3, 6}, {5, 0}, {2, 2}});
+    assertThat(f[5].toFloatMatrix()).isEqualTo(new float[][] {{0.5f, 0.5f}, {1, 0}, {0.5f, 0.5f}});
+    // Labels: (reward, log q, item id).
+    assertThat(batch.getLabels(0).toFloatMatrix())
+        .isEqualTo(new float[][] {{1, -2.5f, 7}, {0.5f, -1, 9}, {2, 0.25f, 0}});
+  }
+
+  @Test
+  void queryInputsHoldOnlyTheHistory() {
+    INDArray[] inputs = batcher.queryInputs(List.of(new int[] {5}, new int[] {}));
+
+    assertThat(inputs).hasSize(2);
+    assertThat(inputs[0].toFloatMatrix()).isEqualTo(new float[][] {{5, 0, 0}, {0, 0, 0}});
+    assertThat(inputs[1].toFloatMatrix()).isEqualTo(new float[][] {{1, 0, 0}, {0, 0, 0}});
+  }
+
+  @Test
+  void itemInputsHoldTheItemAndItsFields() {
+    INDArray[] inputs =
+        batcher.itemInputs(new int[] {3, 8}, new int[][][] {{{2}, {7}}, {{4}, {1, 0}}});
+
+    assertThat(inputs).hasSize(5);
+    assertThat(inputs[0].toFloatMatrix()).isEqualTo(new float[][] {{3}, {8}});
+    assertThat(inputs[1].toFloatMatrix()).isEqualTo(new float[][] {{2}, {4}});
+    assertThat(inputs[3].toFloatMatrix()).isEqualTo(new float[][] {{7, 0}, {1, 0}});
+    assertThat(inputs[4].toFloatMatrix()).isEqualTo(new float[][] {{1, 0}, {0.5f, 0.5f}});
+  }
+
+  @Test
+  void rejectsRowsThatDoNotFitTheConfig() {
+    assertThatThrownBy(
+            () ->
+                batcher.trainingBatch(
+                    List.of(new TowerExample(new int[] {1, 2, 3, 4}, 1, fields(), 1f, 0f))))
+        .hasMessageContaining("history in row 0")
+        .hasMessageContaining("keep the 3 most recent");
+    assertThatThrownBy(
+            () ->
+                batcher.trainingBatch(
+                    List.of(new TowerExample(new int[] {}, 10, fields(), 1f, 0f))))
+        .hasMessageContaining("item id in row 0: got 10")
+        .hasMessageContaining("0..9");
+    assertThatThrownBy(
+            () ->
+                batcher.trainingBatch(
+                    List.of(
+                        new TowerExample(new int[] {}, 1, new int[][] {{1}, {1, 2, 3}}, 1f, 0f))))
+        .hasMessageContaining("values of field topic in row 0")
+        .hasMessageContaining("1..2 values");
+    assertThatThrownBy(
+            () ->
+                batcher.trainingBatch(
+                    List.of(new TowerExample(new int[] {}, 1, fields(), -1f, 0f))))
+        .hasMessageContaining("reward in row 0: got -1.0");
+    assertThatThrownBy(() -> batcher.trainingBatch(List.of()))
+        .hasMessageContaining("No examples to encode");
+  }
+
+  private static int[][] fields() {
+    return new int[][] {{1}, {2}};
+  }
+}

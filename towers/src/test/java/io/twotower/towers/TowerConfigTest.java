@@ -1,0 +1,45 @@
+package io.twotower.towers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TowerConfigTest {
+  @Test
+  void errorsNameTheFieldTheValueAndWhatIsAllowed() {
+    assertThatThrownBy(() -> config(0, 0.05, "adam"))
+        .hasMessage(
+            "Invalid itemCardinality: got 0; allowed: 1..16777216 (ids travel as float32)."
+                + " Fix the itemCardinality setting.");
+    assertThatThrownBy(() -> config(10, 0, "adam"))
+        .hasMessageContaining("Invalid temperature: got 0.0");
+    assertThatThrownBy(() -> config(10, 0.05, "sgd"))
+        .hasMessageContaining("Invalid optimizer: got \"sgd\"; allowed: \"adam\" or \"adagrad\"");
+    assertThatThrownBy(() -> new CategoricalField("bad name", 3, 1, 2))
+        .hasMessageContaining("Invalid itemFields.name: got \"bad name\"");
+  }
+
+  @Test
+  void optimizerIsCaseInsensitive() {
+    assertThat(config(10, 0.05, "AdaGrad").optimizer()).isEqualTo("adagrad");
+  }
+
+  private static TowerConfig config(int cardinality, double temperature, String optimizer) {
+    return new TowerConfig(
+        cardinality,
+        5,
+        4,
+        List.of(),
+        List.of(8),
+        List.of(8),
+        4,
+        temperature,
+        LogQCorrection.NONE,
+        false,
+        optimizer,
+        0.01,
+        1L);
+  }
+}

@@ -1,0 +1,135 @@
+package io.twotower.towers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+class TwoTowerModelTest {
+  private static final TowerConfig CONFIG = TowerBatcherTest.CONFIG;
+  private static final List<TowerExample> EXAMPLES =
+      List.of(
+          new TowerExample(new int[] {4, 2}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f),
+          new TowerExample(new int[] {}, 9, new int[][] {{0}, {5}}, 0.5f, -1f),
+          new TowerExample(new int[] {1, 2, 3}, 0, new int[][] {{4}, {2, 2}}, 2f, 0.25f),
+          new TowerExample(new int[] {5}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f));
+
+  @Test
+  void inferenceGraphsReproduceTheTrainingGraphsTowers() {
+    TwoTowerModel model = trainedOneStep();
+    MultiDataSet batch = new TowerBatcher(CONFIG).trainingBatch(EXAMPLES);
+
+    Map<String, INDArray> activations =
+        model.trainingGraph().feedForward(batch.getFeatures(), false);
+
+    float[][] queries =
+        model.queryEmbeddings(EXAMPLES.stream().map(TowerExample::history).toList());
+    float[][] items =
+        model.itemEmbeddings(
+            EXAMPLES.stream().mapToInt(TowerExample::item).toArray(),
+            EXAMPLES.stream().map(TowerExample::fieldValues).toArray(int[][][]::new));
+    assertClose(queries, activations.get(TwoTowerGraphs.QUERY_EMBEDDING).toFloatMatrix());
+    assertClose(items, activations.get(TwoTowerGraphs.ITEM_EMBEDDING).toFloatMatrix());
+    for (float[] row : queries) {
+      assertThat(norm(row)).isCloseTo(1.0, within(1e-5));
+    }
+  }
+
+  @Test
+  void historyAndCandidateShareOneItemIdTable() {
+    TwoTowerModel model = TwoTowerModel.create(CONFIG);
+    INDArray table = model.trainingGraph().getLayer(TwoTowerGraphs.ITEM_ID_EMBEDDING).getParam("W");
+    INDArray before = table.dup();
+
+    // Item 5 appears only in a history, item 9 only as a candidate: one fit moves both rows.
+    model
+        .trainingGraph()
+        .fit(
+            new TowerBatcher(CONFIG)
+                .trainingBatch(
+                    List.of(
+                        new TowerExample(new int[] {5}, 9, new int[][] {{1}, {3}}, 1f, 0f),
+                        new TowerExample(new int[] {6}, 8, new int[][] {{2}, {4}}, 1f, 0f))));
+
+    assertThat(table.getRow(5)).isNotEqualTo(before.getRow(5));
+    assertThat(table.getRow(9)).isNotEqualTo(before.getRow(9));
+    assertThat(table.getRow(1)).isEqualTo(before.getRow(1)); // in no row: untouched
+    assertThat(
+            model.trainingGraph().paramTable().keySet().stream()
+                .filter(key -> key.startsWith("itemId")))
+        .containsExactly(TwoTowerGraphs.ITEM_ID_EMBEDDING + "_W");
+  }
+
+  @Test
+  void saveAndLoadGiveIdenticalEmbeddingsAndOptimizerState(@TempDir Path dir) {
+    TwoTowerModel model = trainedOneStep();
+    model.save(dir);
+
+    TwoTowerModel loaded = TwoTowerModel.load(dir);
+
+    assertThat(loaded.config()).isEqualTo(CONFIG);
+    List<int[]> histories = List.of(new int[] {1, 2}, new int[] {});
+    assertThat(loaded.queryEmbeddings(histories)).isEqualTo(model.queryEmbeddings(histories));
+    int[] items = {0, 9};
+    int[][][] fields = {{{1}, {2}}, {{3}, {4, 5}}};
+    assertThat(loaded.itemEmbeddings(items, fields)).isEqualTo(model.itemEmbeddings(items, fields));
+    assertThat(loaded.trainingGraph().getUpdater().getStateViewArray())
+        .isEqualTo(model.trainingGraph().getUpdater().getStateViewArray());
+  }
+
+  @Test
+  void withParametersRejectsAGraphOfAnotherShape() {
+    TowerConfig wider =
+        new TowerConfig(
+            10,
+            3,
+            4,
+            CONFIG.itemFields(),
+            List.of(16),
+            List.of(8),
+            4,
+            0.05,
+            LogQCorrection.PAPER,
+            true,
+            "adam",
+            0.01,
+            1L);
+
+    assertThatThrownBy(
+            () ->
+                TwoTowerModel.create(CONFIG)
+                    .withParameters(TwoTowerModel.create(wider).trainingGraph()))
+        .hasMessageContaining("does not match this model's configuration")
+        .hasMessageContaining("queryHidden0_W[4, 16]");
+  }
+
+  private static TwoTowerModel trainedOneStep() {
+    TwoTowerModel model = TwoTowerModel.create(CONFIG);
+    model.trainingGraph().fit(new TowerBatcher(CONFIG).trainingBatch(EXAMPLES));
+    return model;
+  }
+
+  private static void assertClose(float[][] actual, float[][] expected) {
+    assertThat(actual.length).isEqualTo(expected.length);
+    for (int i = 0; i < actual.length; i++) {
+      for (int k = 0; k < actual[i].length; k++) {
+        assertThat(actual[i][k]).as("[%d][%d]", i, k).isCloseTo(expected[i][k], within(1e-5f));
+      }
+    }
+  }
+
+  private static double norm(float[] row) {
+    double sum = 0;
+    for (float x : row) {
+      sum += x * x;
+    }
+    return Math.sqrt(sum);
+  }
+}
