@@ -18,6 +18,14 @@ public enum Stages {
       "pipeline",
       "Run every stage in order: ingest, features, sampling, train, evaluate, export.",
       PipelineJob::run),
+  EVALUATE(
+      "evaluate",
+      "Full-corpus Recall@K of the latest model on the held-out examples, next to a popularity baseline.",
+      io.twotower.jobs.evaluate.EvaluateJob::run),
+  EXPORT(
+      "export",
+      "Write the latest model's item embeddings and every user's top-K unseen items.",
+      io.twotower.jobs.export.ExportJob::run),
   ;
 
   private final String command;

@@ -1,0 +1,88 @@
+package io.twotower.jobs.evaluate;
+
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobException;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.model.ModelStore;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Table;
+import io.twotower.towers.TwoTowerModel;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * {@code two-tower evaluate}: full-corpus Recall@K of the latest model on the held-out examples,
+ * next to a popularity baseline (items ranked by training count) on the same pairs with the same
+ * exclusions. Appends one row per method and K to {@code evaluations} and prints the table.
+ */
+public final class EvaluateJob {
+
+  public static final String TWO_TOWER = "two-tower";
+  public static final String POPULARITY = "popularity";
+
+  private EvaluateJob() {}
+
+  /** Evaluates the model LATEST names; {@code dates} selects the held-out days (dt). */
+  public static RecallReport run(DeltaStore store, JobConfig config, DateRange dates) {
+    ModelStore models = new ModelStore(store.dataDir());
+    String modelId = models.latestId();
+    TwoTowerModel model = models.load(modelId);
+    Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
+    Dataset<Row> items = store.read(Table.ITEM_FEATURES);
+    Dataset<Row> heldOut =
+        HeldOutQueries.from(examples, dates).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      if (heldOut.isEmpty()) {
+        throw JobException.of(
+            "No held-out examples to evaluate (" + dates + ")",
+            "training_examples has no rows with split = 'test' in that range",
+            "rerun `two-tower features` (features.split = leave-last-out or last-days), or widen"
+                + " --from/--to");
+      }
+      Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();
+      methods.put(
+          TWO_TOWER,
+          RecallAtK.of(
+              heldOut,
+              ShippedModelEncoder.of(store.spark(), model),
+              ItemCorpora.twoTower(model, items),
+              config.evaluateKs()));
+      methods.put(
+          POPULARITY,
+          RecallAtK.of(
+              heldOut,
+              QueryEncoder.constant(new float[] {1f}),
+              ItemCorpora.popularity(items, examples.filter("split = 'train'")),
+              config.evaluateKs()));
+      RecallReport report =
+          new RecallReport(
+              UUID.randomUUID().toString(),
+              Instant.now().truncatedTo(ChronoUnit.MICROS),
+              modelId,
+              splitName(config),
+              config.evaluateKs(),
+              methods);
+      List<Row> rows = report.rows();
+      store.append(
+          Table.EVALUATIONS,
+          store.spark().createDataFrame(rows, Table.EVALUATIONS.requiredColumns()));
+      System.out.print(report.table());
+      return report;
+    } finally {
+      heldOut.unpersist();
+    }
+  }
+
+  /** "leave-last-out" or "last-days", as in the config file. */
+  static String splitName(JobConfig config) {
+    return config.features().split().name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+}

@@ -1,0 +1,52 @@
+package io.twotower.jobs.evaluate;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_union;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.expr;
+
+import io.twotower.jobs.DateRange;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The evaluation queries: one per held-out ({@code split = 'test'}) example, i.e. one (query, item)
+ * pair, with the item ids that query must not retrieve.
+ *
+ * <p>Exclusions are the user's training items plus the event's own history (items consumed before
+ * it; under leave-last-out that is a subset of the training items, under last-days it adds the
+ * earlier held-out events). The held-out item is not exempt: when the user had already consumed it
+ * (a re-consumption), it is excluded like every other seen item and the pair counts as a miss for
+ * every method. This is what serving does (export never recommends a consumed item), so the metric
+ * measures the retrieval that would be served; {@link RecallAtK} reports how many pairs that was.
+ */
+public final class HeldOutQueries {
+
+  private HeldOutQueries() {}
+
+  /**
+   * Rows (user_id, item_id = the held-out item, history_idx, exclude ARRAY&lt;STRING&gt;) for the
+   * held-out examples of {@code dates} ({@code dt}); exclusions come from all training days.
+   */
+  public static Dataset<Row> from(Dataset<Row> examples, DateRange dates) {
+    Dataset<Row> test = examples.filter(col("split").equalTo("test"));
+    Dataset<Row> heldOut = dates.predicate("dt").map(p -> test.filter(expr(p))).orElse(test);
+    Dataset<Row> trained =
+        examples
+            .filter(col("split").equalTo("train"))
+            .groupBy("user_id")
+            .agg(collect_set("item_id").as("trained"));
+    Column noItems = array().cast("array<string>");
+    return heldOut
+        .join(trained, "user_id", "left")
+        .select(
+            col("user_id"),
+            col("item_id"),
+            col("history_idx"),
+            array_union(coalesce(col("trained"), noItems), coalesce(col("history"), noItems))
+                .as(CorpusRetrieval.EXCLUDE));
+  }
+}

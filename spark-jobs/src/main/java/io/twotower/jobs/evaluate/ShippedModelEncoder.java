@@ -1,0 +1,115 @@
+package io.twotower.jobs.evaluate;
+
+import io.twotower.towers.TwoTowerModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The query tower of a trained model, run on the executors. The model's saved files are broadcast
+ * as bytes (a few MB for tens of thousands of items), so executors need no shared file system and
+ * no access to the driver's data-dir: each executor JVM writes them once to a temporary folder, and
+ * each task thread loads its own copy once (the model's embedding methods are synchronized, so one
+ * shared copy would serialise the cores).
+ */
+public final class ShippedModelEncoder implements QueryEncoder {
+  private static final long serialVersionUID = 1L;
+
+  /** Unpacked model folders of this JVM, by shipment key. */
+  private static final Map<String, Path> UNPACKED = new ConcurrentHashMap<>();
+
+  /** The model this task thread loaded last (one at a time: a new shipment replaces it). */
+  private static final ThreadLocal<Loaded> LOADED = new ThreadLocal<>();
+
+  private record Loaded(String key, TwoTowerModel model) {}
+
+  private final String key;
+  private final int historyLength;
+  private final Broadcast<LinkedHashMap<String, byte[]>> files;
+
+  private ShippedModelEncoder(
+      String key, int historyLength, Broadcast<LinkedHashMap<String, byte[]>> files) {
+    this.key = key;
+    this.historyLength = historyLength;
+    this.files = files;
+  }
+
+  /** Broadcasts {@code model} (saved to a temporary folder, then read back as bytes). */
+  public static ShippedModelEncoder of(SparkSession spark, TwoTowerModel model) {
+    try {
+      Path dir = Files.createTempDirectory("two-tower-ship-");
+      try {
+        Path towers = dir.resolve("towers");
+        model.save(towers);
+        LinkedHashMap<String, byte[]> files = new LinkedHashMap<>();
+        try (Stream<Path> saved = Files.list(towers)) {
+          for (Path file : saved.sorted().toList()) {
+            files.put(file.getFileName().toString(), Files.readAllBytes(file));
+          }
+        }
+        return new ShippedModelEncoder(
+            UUID.randomUUID().toString(),
+            model.config().historyLength(),
+            JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(files));
+      } finally {
+        deleteRecursively(dir);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot pack the model for the executors", e);
+    }
+  }
+
+  /** Histories longer than the model's historyLength keep their most recent items. */
+  @Override
+  public float[][] encode(List<int[]> histories) {
+    List<int[]> capped = new ArrayList<>(histories.size());
+    for (int[] history : histories) {
+      capped.add(history.length > historyLength ? Arrays.copyOf(history, historyLength) : history);
+    }
+    return model().queryEmbeddings(capped);
+  }
+
+  private TwoTowerModel model() {
+    Loaded loaded = LOADED.get();
+    if (loaded == null || !loaded.key().equals(key)) {
+      loaded = new Loaded(key, TwoTowerModel.load(UNPACKED.computeIfAbsent(key, k -> unpack())));
+      LOADED.set(loaded);
+    }
+    return loaded.model();
+  }
+
+  private Path unpack() {
+    try {
+      Path dir = Files.createTempDirectory("two-tower-model-");
+      dir.toFile().deleteOnExit();
+      for (Map.Entry<String, byte[]> file : files.value().entrySet()) {
+        Path path = dir.resolve(file.getKey());
+        Files.write(path, file.getValue());
+        path.toFile().deleteOnExit();
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot unpack the shipped model on this executor", e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted((a, b) -> b.compareTo(a)).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.twotower.jobs.export;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.posexplode;
+
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobException;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.evaluate.CorpusRetrieval;
+import io.twotower.jobs.evaluate.ItemCorpora;
+import io.twotower.jobs.evaluate.ItemCorpus;
+import io.twotower.jobs.evaluate.ShippedModelEncoder;
+import io.twotower.jobs.model.ModelStore;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Table;
+import io.twotower.towers.TwoTowerModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code two-tower export}: the latest model's item embeddings for the whole corpus ({@code
+ * item_embeddings}) and every user's top-K unseen items ({@code user_candidates}, K = {@code
+ * export.top-k}). Each table's rows of this model are replaced, other models' rows kept, so a rerun
+ * gives the same tables.
+ */
+public final class ExportJob {
+
+  /** What one export wrote. */
+  public record ExportResult(
+      String modelId, long items, long users, long candidates, double seconds) {}
+
+  private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._-]+");
+
+  private ExportJob() {}
+
+  /**
+   * Exports the model LATEST names. Every user is exported whatever {@code dates} says: a partial
+   * export would replace the model's candidates with a subset.
+   */
+  public static ExportResult run(DeltaStore store, JobConfig config, DateRange dates) {
+    long start = System.nanoTime();
+    ModelStore models = new ModelStore(store.dataDir());
+    String modelId = models.latestId();
+    if (!MODEL_ID.matcher(modelId).matches()) {
+      throw JobException.of(
+          "Unusable model id '" + modelId + "'",
+          "ids name folders and table rows: letters, digits, '.', '_' and '-' only",
+          "retrain, or point models/LATEST at a model folder with such a name");
+    }
+    TwoTowerModel model = models.load(modelId);
+    Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
+    ItemCorpus corpus = ItemCorpora.twoTower(model, store.read(Table.ITEM_FEATURES));
+    String thisModel = "model_id = '" + modelId + "'";
+
+    store.replaceWhere(
+        Table.ITEM_EMBEDDINGS, itemEmbeddings(store.spark(), modelId, corpus), thisModel);
+    Dataset<Row> queries = UserQueries.from(examples, model.config().historyLength());
+    store.replaceWhere(
+        Table.USER_CANDIDATES,
+        candidates(
+            modelId,
+            CorpusRetrieval.topK(
+                queries,
+                ShippedModelEncoder.of(store.spark(), model),
+                corpus,
+                config.exportTopK())),
+        thisModel);
+
+    Row written =
+        store
+            .read(Table.USER_CANDIDATES)
+            .filter(thisModel)
+            .agg(countDistinct("user_id"), count(lit(1)))
+            .head();
+    ExportResult result =
+        new ExportResult(
+            modelId,
+            corpus.size(),
+            written.getLong(0),
+            written.getLong(1),
+            (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        Locale.ROOT,
+        "Exported model %s: %d item embeddings, top-%d candidates for %d users (%d rows) in %.1f s%n",
+        modelId,
+        result.items(),
+        config.exportTopK(),
+        result.users(),
+        result.candidates(),
+        result.seconds());
+    if (!dates.isAll()) {
+      System.out.println(
+          "(export covers every user and day; the date range " + dates + " is ignored)");
+    }
+    return result;
+  }
+
+  /** item_embeddings rows of {@code modelId}, one per corpus item. */
+  static Dataset<Row> itemEmbeddings(SparkSession spark, String modelId, ItemCorpus corpus) {
+    List<Row> rows = new ArrayList<>(corpus.size());
+    for (int row = 0; row < corpus.size(); row++) {
+      float[] v = corpus.vector(row);
+      Float[] boxed = new Float[v.length];
+      for (int i = 0; i < v.length; i++) {
+        boxed[i] = v[i];
+      }
+      rows.add(RowFactory.create(modelId, corpus.itemId(row), corpus.itemIdx(row), boxed));
+    }
+    return spark.createDataFrame(rows, Table.ITEM_EMBEDDINGS.requiredColumns());
+  }
+
+  /** user_candidates rows: one per (user, retrieved item), rank 1 = best. */
+  static Dataset<Row> candidates(String modelId, Dataset<Row> retrieved) {
+    return retrieved
+        .select(
+            col("user_id"),
+            posexplode(col(CorpusRetrieval.CANDIDATES)).as(new String[] {"pos", "c"}))
+        .select(
+            lit(modelId).as("model_id"),
+            col("user_id"),
+            col("pos").plus(1).cast("int").as("rank"),
+            col("c.item_id").as("item_id"),
+            col("c.score").as("score"));
+  }
+}

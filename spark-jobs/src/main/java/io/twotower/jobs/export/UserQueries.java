@@ -1,0 +1,52 @@
+package io.twotower.jobs.export;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_distinct;
+import static org.apache.spark.sql.functions.array_union;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.slice;
+import static org.apache.spark.sql.functions.struct;
+
+import io.twotower.jobs.evaluate.CorpusRetrieval;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * One serving query per user: what the user would be recommended now, after everything seen.
+ *
+ * <p>The history is the user's latest example's history with that example's own item in front (the
+ * history columns hold only the items strictly before an event), distinct, cut to the model's
+ * history length. Exclusions are every item the user consumed: the items of all their examples,
+ * train and test, plus the latest history (which may reach before the example window).
+ */
+public final class UserQueries {
+
+  private UserQueries() {}
+
+  /** Rows (user_id, history_idx, exclude) from {@code training_examples}, one per user. */
+  public static Dataset<Row> from(Dataset<Row> examples, int historyLength) {
+    // max over a struct orders by its first field, then the next: the latest ts, and on equal
+    // timestamps the greatest item_id, so the pick is deterministic.
+    Column latest =
+        max(struct(col("ts"), col("item_id"), col("item_idx"), col("history_idx"), col("history")));
+    Column noItems = array().cast("array<string>");
+    return examples
+        .groupBy("user_id")
+        .agg(latest.as("latest"), collect_set("item_id").as("consumed"))
+        .select(
+            col("user_id"),
+            slice(
+                    array_distinct(
+                        concat(array(col("latest.item_idx")), col("latest.history_idx"))),
+                    1,
+                    historyLength)
+                .as(CorpusRetrieval.HISTORY),
+            array_union(col("consumed"), coalesce(col("latest.history"), noItems))
+                .as(CorpusRetrieval.EXCLUDE));
+  }
+}
