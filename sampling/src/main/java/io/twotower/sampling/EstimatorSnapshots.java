@@ -16,8 +16,8 @@ public final class EstimatorSnapshots {
 
   private static final ObjectInputFilter ONLY_ESTIMATOR_STATE =
       ObjectInputFilter.Config.createFilter(
-          "maxdepth=20;io.twotower.sampling.*;java.lang.Object;java.lang.Enum;java.lang.Number;java.lang.Long;"
-              + "java.lang.Record;java.util.HashMap;java.util.Map$Entry;java.util.ArrayDeque;!*");
+          "maxdepth=20;io.twotower.sampling.*;java.lang.Object;java.lang.Number;java.lang.Long;"
+              + "java.util.HashMap;java.util.Map$Entry;java.util.ArrayDeque;!*");
 
   private EstimatorSnapshots() {}
 

@@ -32,6 +32,15 @@ import java.util.Arrays;
  * lambda the expected count; collapsing duplicates would instead estimate the probability of
  * appearing at least once. Callers wanting that pass each batch's distinct items.
  *
+ * <p>The price: the estimate is read after a step's c - 1 zero gaps, when B sits at the low point
+ * of its cycle. For an item occurring c times in every step the per-step map B &lt;- (1 - alpha)^c
+ * B + alpha (1 - alpha)^(c - 1) has the fixed point B* = alpha (1 - alpha)^(c - 1) / (1 - (1 -
+ * alpha)^c), which tends to the true 1/c only as alpha c -&gt; 0 (c = 10: 1/B* = 12.7 at alpha =
+ * 0.05, 33 at alpha = 0.2). So items expected more than about once per batch are overestimated
+ * unless alpha is well below 1/c; items rarer than once per batch, the paper's regime, are not
+ * affected. Where head items matter, prefer the aggregate estimate ({@link
+ * ItemSamplingProbabilities}).
+ *
  * <p>Not thread-safe: one trainer thread updates it.
  */
 public final class HashedGapEstimator implements StreamingFrequencyEstimator {

@@ -174,6 +174,8 @@ public final class ItemSamplingProbabilities {
    *
    * @param vocabulary any table whose {@code itemCol} lists the items; its type must equal the
    *     estimate's item type
+   * @throws IllegalArgumentException on a mistyped column or null or blank vocabulary ids (checked
+   *     with one count over the vocabulary)
    */
   public static Dataset<Row> withFloorForMissing(
       Dataset<Row> estimate, Dataset<Row> vocabulary, String itemCol, AggregateSettings settings) {

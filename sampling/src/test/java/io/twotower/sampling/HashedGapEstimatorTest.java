@@ -28,6 +28,24 @@ class HashedGapEstimatorTest {
   }
 
   @Test
+  void overestimatesItemsSeenManyTimesPerBatch() {
+    // An item 10 times in every step: true count 10 per step. Per step B -> 0.95^10 B + 0.05 *
+    // 0.95^9, fixed point B* = 0.05 * 0.95^9 / (1 - 0.95^10) = 0.07850, so 1/B* = 12.74: a known
+    // 27% overestimate of Algorithm 2 for items seen more than once per batch (see class doc).
+    var estimator = new HashedGapEstimator(new GapEstimatorSettings(1 << 16, 1, 0.05, 0, 100, 1));
+    long[] tenTimes = {3, 3, 3, 3, 3, 3, 3, 3, 3, 3};
+
+    for (long step = 1; step <= 1000; step++) {
+      estimator.update(step, tenTimes);
+    }
+
+    double fixedPoint = 0.05 * Math.pow(0.95, 9) / (1 - Math.pow(0.95, 10));
+    assertThat(estimator.estimate(3))
+        .isCloseTo(1 / fixedPoint, within(1e-9))
+        .isCloseTo(12.74, within(0.01));
+  }
+
+  @Test
   void rejectsStepsThatGoBack() {
     var estimator = new HashedGapEstimator(new GapEstimatorSettings(16, 1, 0.5, 0, 100, 1));
     estimator.update(5, new long[] {1});
