@@ -106,7 +106,9 @@ public final class FeaturesJob {
     for (String name : columns.multiValued()) {
       all =
           all.unionByName(
-              items.select(lit(name).as("field"), orNone(explode_outer(col(name))).as("value")));
+              items
+                  .select(lit(name).as("field"), explode_outer(col(name)).as("value"))
+                  .select(col("field"), orNone(col("value")).as("value")));
     }
     return all;
   }
@@ -166,8 +168,14 @@ public final class FeaturesJob {
   }
 
   private static Column orNone(Column value) {
-    return org.apache.spark.sql.functions.coalesce(
-        org.apache.spark.sql.functions.nullif(value, lit("")), lit(Vocabulary.NONE));
+    return org.apache
+        .spark
+        .sql
+        .functions
+        .when(
+            value.isNull().or(org.apache.spark.sql.functions.trim(value).equalTo("")),
+            lit(Vocabulary.NONE))
+        .otherwise(value);
   }
 
   private static java.util.function.Function<String, Column> functionsLit() {

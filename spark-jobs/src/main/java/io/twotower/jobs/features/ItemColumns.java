@@ -12,7 +12,8 @@ import org.apache.spark.sql.types.StructType;
  * The categorical columns of the {@code items} table, read off its schema: every STRING column
  * besides {@code item_id} is single-valued, every ARRAY&lt;STRING&gt; column multi-valued.
  */
-public record ItemColumns(List<String> singleValued, List<String> multiValued) {
+public record ItemColumns(List<String> singleValued, List<String> multiValued)
+    implements java.io.Serializable {
 
   public static ItemColumns of(StructType items) {
     List<String> single = new ArrayList<>();

@@ -1,0 +1,134 @@
+package io.twotower.jobs.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.config.ConfigLoader;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Table;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FeaturesJobIT {
+
+  @TempDir static Path scratch;
+  static SparkSession spark;
+  static DeltaStore store;
+  static JobConfig config;
+
+  @BeforeAll
+  static void setUp() {
+    spark = SparkTestSession.create(scratch);
+    store = new DeltaStore(spark, scratch.resolve("data"));
+    config =
+        JobConfig.from(
+            ConfigLoader.load(
+                null, Map.of("features.history-length", "2", "features.oov-buckets", "4")));
+    // u1: a, b, c (c held out); u2: a, b (b held out); u3: d only (a single event stays in train).
+    spark
+        .sql(
+            "SELECT * FROM VALUES "
+                + "('u1','a',TIMESTAMP'2026-01-01 10:00:00',1.0D),"
+                + "('u1','b',TIMESTAMP'2026-01-01 11:00:00',0.5D),"
+                + "('u1','c',TIMESTAMP'2026-01-02 09:00:00',1.0D),"
+                + "('u2','a',TIMESTAMP'2026-01-01 12:00:00',1.0D),"
+                + "('u2','b',TIMESTAMP'2026-01-02 12:00:00',1.0D),"
+                + "('u3','d',TIMESTAMP'2026-01-02 13:00:00',1.0D) "
+                + "AS t(user_id, item_id, ts, engagement)")
+        .selectExpr("user_id", "item_id", "ts", "engagement", "to_date(ts) AS dt")
+        .write()
+        .format("delta")
+        .partitionBy("dt")
+        .save(store.path(Table.EVENTS));
+    spark
+        .sql(
+            "SELECT * FROM VALUES ('a','ch1',array('x','y')),('b','ch1',array('y')),"
+                + "('c','ch2',array()),('d',NULL,array('x')) AS t(item_id, channel, topics)")
+        .write()
+        .format("delta")
+        .save(store.path(Table.ITEMS));
+    FeaturesJob.run(store, config, DateRange.ALL);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    spark.stop();
+  }
+
+  @Test
+  void holdsOutEachUsersLatestEventWithItsPastAsHistory() {
+    Map<String, Row> test =
+        store.read(Table.TRAINING_EXAMPLES).where("split = 'test'").collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getAs("user_id"), r -> r));
+
+    assertThat(test).containsOnlyKeys("u1", "u2");
+    assertThat(test.get("u1").<String>getAs("item_id")).isEqualTo("c");
+    assertThat(test.get("u1").getList(test.get("u1").fieldIndex("history")))
+        .containsExactly("b", "a");
+    assertThat(test.get("u2").getList(test.get("u2").fieldIndex("history"))).containsExactly("a");
+    assertThat(store.read(Table.TRAINING_EXAMPLES).count()).isEqualTo(6);
+  }
+
+  @Test
+  void itemVocabularyComesFromTrainingEventsAndUnseenItemsHashIntoBuckets() {
+    // Training events: a twice, b once, d once -> a=0, then b and d (count 1, by value) = 1, 2;
+    // c is only held out, so it hashes into one of the 4 buckets 3..6, the same as Spark SQL's
+    // hash.
+    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    assertThat(vocabulary.index("item_id", "a")).isZero();
+    assertThat(vocabulary.index("item_id", "b")).isEqualTo(1);
+    assertThat(vocabulary.index("item_id", "d")).isEqualTo(2);
+    int sqlBucket = spark.sql("SELECT 3 + pmod(hash('c'), 4)").first().getInt(0);
+    assertThat(vocabulary.index("item_id", "c")).isEqualTo(sqlBucket).isBetween(3, 6);
+    assertThat(vocabulary.cardinality("item_id")).isEqualTo(7);
+    assertThat(vocabulary.itemFields()).containsExactly("channel", "topics");
+  }
+
+  @Test
+  void encodesSingleAndMultiValuedFeaturesWithAnExplicitNone() {
+    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    Dataset<Row> features = store.read(Table.ITEM_FEATURES);
+    Map<String, Row> byItem =
+        features.collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getAs("item_id"), r -> r));
+    Map<String, scala.collection.Seq<Integer>> d =
+        scala.collection.JavaConverters.mapAsJavaMap(
+            byItem.get("d").getJavaMap(2).isEmpty() ? null : byItem.get("d").getMap(2));
+    assertThat(scala.collection.JavaConverters.seqAsJavaList(d.get("channel")))
+        .containsExactly(vocabulary.index("channel", Vocabulary.NONE));
+    Map<String, scala.collection.Seq<Integer>> c =
+        scala.collection.JavaConverters.mapAsJavaMap(byItem.get("c").getMap(2));
+    assertThat(scala.collection.JavaConverters.seqAsJavaList(c.get("topics")))
+        .containsExactly(vocabulary.index("topics", Vocabulary.NONE));
+    Map<String, scala.collection.Seq<Integer>> a =
+        scala.collection.JavaConverters.mapAsJavaMap(byItem.get("a").getMap(2));
+    List<Integer> aTopics = scala.collection.JavaConverters.seqAsJavaList(a.get("topics"));
+    assertThat(aTopics)
+        .containsExactlyInAnyOrder(
+            vocabulary.index("topics", "x"), vocabulary.index("topics", "y"));
+  }
+
+  @Test
+  void rerunIsIdempotent() {
+    long before = store.read(Table.TRAINING_EXAMPLES).count();
+    FeaturesJob.run(store, config, DateRange.ALL);
+    assertThat(store.read(Table.TRAINING_EXAMPLES).count()).isEqualTo(before);
+    assertThat(store.read(Table.VOCABULARIES).where("field = 'item_id'").count()).isEqualTo(7);
+  }
+
+  static {
+    ConfigFactory.invalidateCaches();
+  }
+}
