@@ -2,6 +2,14 @@ package io.twotower.jobs;
 
 /** The subcommands of {@link TwoTowerCli}, in pipeline order. */
 public enum Stages {
+  GENERATE(
+      "generate",
+      "Write the synthetic log as Parquet in the generic source's layout under <data-dir>/raw/synthetic.",
+      io.twotower.jobs.ingest.GenerateJob::run),
+  INGEST(
+      "ingest",
+      "Read the source (synthetic, MovieLens or generic), validate it, write events and items; quarantine bad rows.",
+      io.twotower.jobs.ingest.IngestJob::run),
   FEATURES(
       "features",
       "Build training examples (history bag of words, item features, reward), the held-out split and the vocabularies.",

@@ -1,0 +1,175 @@
+package io.twotower.jobs.ingest;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_compact;
+import static org.apache.spark.sql.functions.array_remove;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.nullif;
+import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import io.twotower.jobs.JobException;
+import io.twotower.jobs.config.SourceConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Your own log: {@code source.kind = generic}. Two inputs, each a file, a folder of files or a
+ * glob, in {@code source.generic.format} ({@code csv} with a header row, or {@code parquet}):
+ *
+ * <p><b>Events</b> ({@code source.generic.events-path}), one row per interaction:
+ *
+ * <table>
+ *   <caption>events columns</caption>
+ *   <tr><th>column</th><th>type</th><th>meaning</th></tr>
+ *   <tr><td>user_id</td><td>string (or a number)</td><td>who; required, not empty</td></tr>
+ *   <tr><td>item_id</td><td>string (or a number)</td><td>what; must be an item_id of the items</td></tr>
+ *   <tr><td>timestamp</td><td>epoch seconds (number or numeric string), ISO-8601 string
+ *       ({@code 2026-01-03T10:15:00Z}), or a Parquet timestamp</td><td>when; the event's day
+ *       ({@code dt}) is its UTC date</td></tr>
+ *   <tr><td>engagement</td><td>number &ge; 0, optional</td><td>e.g. watch fraction or rating;
+ *       1.0 for every event when the column is absent</td></tr>
+ * </table>
+ *
+ * <p><b>Items</b> ({@code source.generic.items-path}): {@code item_id} plus any categorical feature
+ * columns, kept under their own names. A column listed in {@code
+ * source.generic.multi-valued-columns} holds several values: in CSV a '|'-separated string ({@code
+ * comedy|drama}), in Parquet an array of strings (Parquet arrays are taken as multi-valued even
+ * when not listed). Other columns are single values (numbers become strings). Multi-valued columns
+ * become ARRAY&lt;STRING&gt; (empty when absent), single-valued ones STRING (null when absent).
+ * Leave out free text such as titles or descriptions: every distinct value becomes a vocabulary
+ * entry.
+ *
+ * <p>Other columns of the events are ignored. Bad rows are not dropped but quarantined with a
+ * reason (see {@link IngestValidation}); an event whose item_id is not in the items is one of them.
+ *
+ * <pre>
+ * events.csv                                   items.csv
+ * user_id,item_id,timestamp,engagement         item_id,channel,topics
+ * u1,v9,2026-01-03T10:15:00Z,0.8               v9,c3,cooking|travel
+ * u1,v4,1767435300,0.35                        v4,c1,music
+ * </pre>
+ */
+public final class GenericSource {
+
+  private GenericSource() {}
+
+  public static RawLog read(SparkSession spark, SourceConfig config) {
+    String format = config.genericFormat().trim().toLowerCase(Locale.ROOT);
+    if (!format.equals("csv") && !format.equals("parquet")) {
+      throw JobException.badConfig(
+          "two-tower.source.generic.format", config.genericFormat(), "csv | parquet");
+    }
+    Dataset<Row> events = load(spark, format, "events", config.genericEventsPath());
+    Dataset<Row> items = load(spark, format, "items", config.genericItemsPath());
+    return new RawLog("generic", events(events, config), items(items, config));
+  }
+
+  private static Dataset<Row> load(SparkSession spark, String format, String what, String path) {
+    String key = "two-tower.source.generic." + what + "-path";
+    if (path == null || path.isBlank()) {
+      throw JobException.of(
+          "No generic " + what + " path set",
+          "source.kind = generic reads events and items from files, and " + key + " is empty",
+          "set "
+              + key
+              + " to a "
+              + format
+              + " file, folder or glob (in your .conf or with --set "
+              + key.substring("two-tower.".length())
+              + "=<path>)");
+    }
+    String absolute = SourceFiles.absolute(path);
+    if (!SourceFiles.exists(spark, absolute)) {
+      throw JobException.of(
+          "Generic " + what + " not found at " + absolute,
+          "no file or folder matches " + key + " = " + path,
+          "check the path (relative paths start from " + SourceFiles.absolute(".") + ")");
+    }
+    return format.equals("csv")
+        ? spark.read().option("header", "true").option("inferSchema", "false").csv(absolute)
+        : spark.read().parquet(absolute);
+  }
+
+  private static Dataset<Row> events(Dataset<Row> events, SourceConfig config) {
+    requireColumns(events, "events", config.genericEventsPath(), "user_id", "item_id", "timestamp");
+    List<Column> columns =
+        new ArrayList<>(
+            List.of(
+                col("user_id").cast("string").as("user_id"),
+                col("item_id").cast("string").as("item_id"),
+                col("timestamp")));
+    if (List.of(events.columns()).contains("engagement")) {
+      columns.add(col("engagement"));
+    }
+    columns.add(input_file_name().as(RawLog.SOURCE_FILE));
+    columns.add(monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
+    return events.select(columns.toArray(Column[]::new));
+  }
+
+  private static Dataset<Row> items(Dataset<Row> items, SourceConfig config) {
+    requireColumns(items, "items", config.genericItemsPath(), "item_id");
+    List<String> multiValued = config.genericMultiValuedColumns();
+    List<String> missing =
+        multiValued.stream().filter(c -> !List.of(items.columns()).contains(c)).toList();
+    if (!missing.isEmpty()) {
+      throw JobException.of(
+          "Multi-valued item column(s) " + String.join(", ", missing) + " not in the items",
+          "two-tower.source.generic.multi-valued-columns lists them; the items at "
+              + config.genericItemsPath()
+              + " have "
+              + String.join(", ", items.columns()),
+          "fix the list or the column names");
+    }
+    StructType schema = items.schema();
+    List<Column> columns = new ArrayList<>(List.of(col("item_id").cast("string").as("item_id")));
+    for (String name : items.columns()) {
+      if (name.equals("item_id")) {
+        continue;
+      }
+      DataType type = schema.apply(name).dataType();
+      if (type instanceof ArrayType) {
+        columns.add(values(transform(col(name), v -> v.cast("string"))).as(name));
+      } else if (multiValued.contains(name)) {
+        columns.add(values(split(col(name).cast("string"), "\\|")).as(name));
+      } else {
+        columns.add(nullif(trim(col(name).cast("string")), lit("")).as(name));
+      }
+    }
+    columns.add(input_file_name().as(RawLog.SOURCE_FILE));
+    columns.add(monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
+    return items.select(columns.toArray(Column[]::new));
+  }
+
+  /** Trimmed, without empty values; an empty array for null. */
+  private static Column values(Column strings) {
+    Column trimmed = transform(strings, v -> trim(v));
+    return when(strings.isNull(), array().cast("array<string>"))
+        .otherwise(array_remove(array_compact(trimmed), ""));
+  }
+
+  private static void requireColumns(
+      Dataset<Row> rows, String what, String path, String... required) {
+    List<String> present = List.of(rows.columns());
+    List<String> missing = List.of(required).stream().filter(c -> !present.contains(c)).toList();
+    if (!missing.isEmpty()) {
+      throw JobException.of(
+          "Generic " + what + " at " + path + " lack column(s) " + String.join(", ", missing),
+          "found columns: " + String.join(", ", present),
+          "rename the columns (layout: Javadoc of io.twotower.jobs.ingest.GenericSource)");
+    }
+  }
+}

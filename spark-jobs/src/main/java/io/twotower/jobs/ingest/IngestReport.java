@@ -1,0 +1,114 @@
+package io.twotower.jobs.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import io.twotower.jobs.DateRange;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * What one ingest run read, kept and quarantined. Days and per-day counts cover the valid events of
+ * this run (with a date range: of those days only).
+ */
+public record IngestReport(
+    String source,
+    DateRange dates,
+    long eventsRead,
+    long eventsValid,
+    Map<String, Long> eventsQuarantined,
+    long itemsRead,
+    long itemsValid,
+    Map<String, Long> itemsQuarantined,
+    long users,
+    long itemsWithEvents,
+    LocalDate firstDay,
+    LocalDate lastDay,
+    long days,
+    long minEventsPerDay,
+    long maxEventsPerDay) {
+
+  /** Counts over a validated log (persist it first: this runs several Spark jobs). */
+  public static IngestReport of(String source, DateRange dates, ValidatedLog log) {
+    Map<String, Long> eventReasons = reasons(log.checkedEvents());
+    Map<String, Long> itemReasons = reasons(log.checkedItems());
+    long eventsRead = log.checkedEvents().count();
+    long itemsRead = log.checkedItems().count();
+    Row totals =
+        log.events()
+            .agg(
+                count("*"),
+                countDistinct(col("user_id")),
+                countDistinct(col("item_id")),
+                min("dt"),
+                max("dt"))
+            .head();
+    Row perDay =
+        log.events().groupBy("dt").count().agg(count("*"), min("count"), max("count")).head();
+    return new IngestReport(
+        source,
+        dates,
+        eventsRead,
+        totals.getLong(0),
+        eventReasons,
+        itemsRead,
+        itemsRead - itemReasons.values().stream().mapToLong(Long::longValue).sum(),
+        itemReasons,
+        totals.getLong(1),
+        totals.getLong(2),
+        totals.isNullAt(3) ? null : totals.getDate(3).toLocalDate(),
+        totals.isNullAt(4) ? null : totals.getDate(4).toLocalDate(),
+        perDay.getLong(0),
+        perDay.isNullAt(1) ? 0 : perDay.getLong(1),
+        perDay.isNullAt(2) ? 0 : perDay.getLong(2));
+  }
+
+  public long eventsQuarantinedTotal() {
+    return eventsQuarantined.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  public long itemsQuarantinedTotal() {
+    return itemsQuarantined.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The report as printed by the job. */
+  public List<String> lines() {
+    List<String> lines = new ArrayList<>();
+    lines.add("ingest " + source + " (" + dates + ")");
+    lines.add(
+        String.format(
+            "  events: %,d read, %,d valid, %,d quarantined",
+            eventsRead, eventsValid, eventsQuarantinedTotal()));
+    eventsQuarantined.forEach((reason, n) -> lines.add(String.format("    %,d %s", n, reason)));
+    lines.add(
+        String.format(
+            "  items:  %,d read, %,d valid, %,d quarantined",
+            itemsRead, itemsValid, itemsQuarantinedTotal()));
+    itemsQuarantined.forEach((reason, n) -> lines.add(String.format("    %,d %s", n, reason)));
+    lines.add(
+        String.format(
+            "  %,d users and %,d items with events; %s to %s: %,d days with events,"
+                + " %,d to %,d events per day",
+            users, itemsWithEvents, firstDay, lastDay, days, minEventsPerDay, maxEventsPerDay));
+    return lines;
+  }
+
+  private static Map<String, Long> reasons(Dataset<Row> checked) {
+    Map<String, Long> counts = new TreeMap<>();
+    checked
+        .where(col(IngestValidation.REASON).isNotNull())
+        .groupBy(IngestValidation.REASON)
+        .count()
+        .collectAsList()
+        .forEach(row -> counts.put(row.getString(0), row.getLong(1)));
+    return counts;
+  }
+}

@@ -1,0 +1,154 @@
+package io.twotower.jobs.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.config.SyntheticConfig;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyntheticLogIT {
+
+  // 400 users x ~40 events over 1,000 items of 40 channels and 10 topics, one week.
+  static final SyntheticConfig CONFIG =
+      new SyntheticConfig(400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 7);
+
+  @TempDir static Path scratch;
+  static SparkSession spark;
+  static SyntheticLog.Log log;
+
+  @BeforeAll
+  static void setUp() {
+    spark = SparkTestSession.create(scratch);
+    log = SyntheticLog.generate(spark, CONFIG, 3);
+    log.events().cache();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    spark.stop();
+  }
+
+  @Test
+  void sameSeedGivesTheSameRowsWhateverThePartitioning() {
+    Dataset<Row> onePartition = SyntheticLog.generate(spark, CONFIG, 1).events();
+    Dataset<Row> sevenPartitions = SyntheticLog.generate(spark, CONFIG, 7).events();
+
+    assertThat(onePartition.count()).isEqualTo(log.events().count());
+    assertThat(onePartition.exceptAll(log.events()).count()).isZero();
+    assertThat(sevenPartitions.exceptAll(log.events()).count()).isZero();
+    assertThat(SyntheticLog.generate(spark, CONFIG, 2).users().exceptAll(log.users()).count())
+        .isZero();
+  }
+
+  @Test
+  void anotherSeedGivesAnotherLog() {
+    SyntheticConfig other =
+        new SyntheticConfig(400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 8);
+    Dataset<Row> events = SyntheticLog.generate(spark, other, 3).events();
+    assertThat(events.intersect(log.events()).count()).isLessThan(events.count() / 10);
+  }
+
+  @Test
+  void sizesAreAsConfigured() {
+    Row sizes =
+        log.events()
+            .selectExpr(
+                "count(*)",
+                "count(DISTINCT user_id)",
+                "min(ts)",
+                "max(ts)",
+                "min(engagement)",
+                "max(engagement)",
+                "count(DISTINCT user_id, item_id)",
+                "min(dt)",
+                "max(dt)")
+            .head();
+    // Poisson(40) per user: 16,000 expected, sd sqrt(16,000) ~ 126.
+    assertThat(sizes.getLong(0)).isBetween(15_400L, 16_600L);
+    assertThat(sizes.getLong(1)).isEqualTo(400);
+    assertThat(sizes.getTimestamp(2).toInstant().toString()).startsWith("2026-01-01");
+    assertThat(sizes.getTimestamp(3).toInstant().toString()).startsWith("2026-01-07");
+    assertThat(sizes.getDouble(4)).isGreaterThan(0);
+    assertThat(sizes.getDouble(5)).isLessThanOrEqualTo(1);
+    // Each user watches an item at most once.
+    assertThat(sizes.getLong(6)).isEqualTo(sizes.getLong(0));
+    assertThat(sizes.getDate(7).toLocalDate()).isEqualTo(LocalDate.parse("2026-01-01"));
+    assertThat(sizes.getDate(8).toLocalDate()).isEqualTo(LocalDate.parse("2026-01-07"));
+    assertThat(log.items().count()).isEqualTo(1000);
+    assertThat(log.items().selectExpr("count(DISTINCT channel)").head().getLong(0)).isEqualTo(40);
+    Row topics = log.items().selectExpr("min(size(topics))", "max(size(topics))").head();
+    assertThat(List.of(topics.getInt(0), topics.getInt(1))).containsExactly(1, 3);
+  }
+
+  @Test
+  void itemPopularityIsHeavyTailed() {
+    List<Long> counts =
+        log
+            .events()
+            .groupBy("item_id")
+            .count()
+            .orderBy(org.apache.spark.sql.functions.desc("count"))
+            .collectAsList()
+            .stream()
+            .map(r -> r.getLong(1))
+            .toList();
+    long total = counts.stream().mapToLong(Long::longValue).sum();
+    long top1Percent = counts.stream().limit(10).mapToLong(Long::longValue).sum();
+    // Uniform popularity would give the top 10 of 1,000 items about 1% of the events.
+    assertThat(top1Percent / (double) total).isGreaterThan(0.10);
+  }
+
+  @Test
+  void usersWatchMostlyTheirTasteTopics() {
+    log.events().createOrReplaceTempView("events");
+    log.items().createOrReplaceTempView("items");
+    log.users().createOrReplaceTempView("users");
+    Row shares =
+        spark
+            .sql(
+                "SELECT avg(CAST(arrays_overlap(i.topics, u.taste_topics) AS DOUBLE)),"
+                    + " avg(CASE WHEN arrays_overlap(i.topics, u.taste_topics) THEN engagement END),"
+                    + " avg(CASE WHEN NOT arrays_overlap(i.topics, u.taste_topics) THEN engagement END)"
+                    + " FROM events e JOIN items i USING (item_id) JOIN users u USING (user_id)")
+            .head();
+    Row shuffled =
+        spark
+            .sql(
+                "SELECT avg(CAST(arrays_overlap(i.topics, u.taste_topics) AS DOUBLE))"
+                    + " FROM events e JOIN items i USING (item_id)"
+                    + " JOIN users u ON u.user_id = concat('u', (CAST(substr(e.user_id, 2) AS INT) + 1) % 400)")
+            .head();
+    // Without stickiness every event matches; a sticky step stays in the channel's main topic.
+    assertThat(shares.getDouble(0)).isGreaterThan(0.85);
+    // Another user's taste: 2-3 of 10 topics vs 1-3 item topics overlap far less often.
+    assertThat(shuffled.getDouble(0)).isLessThan(0.6);
+    // On-taste items are watched longer.
+    assertThat(shares.getDouble(1)).isGreaterThan(shares.getDouble(2) + 0.2);
+    assertThat(
+            log.users()
+                .selectExpr("min(aggregate(taste_weights, 0D, (a, w) -> a + w))")
+                .head()
+                .getDouble(0))
+        .isCloseTo(1.0, within(1e-9));
+  }
+
+  @Test
+  void eachUsersTimestampsIncrease() {
+    long outOfOrder =
+        log.events()
+            .selectExpr("ts", "lag(ts) OVER (PARTITION BY user_id ORDER BY ts) AS previous")
+            .where("previous >= ts")
+            .count();
+    assertThat(outOfOrder).isZero();
+  }
+}
