@@ -3,6 +3,7 @@ package io.twotower.towers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,19 +27,23 @@ public final class TowerBatcher {
     int n = config.historyLength();
     float[][] itemIds = new float[rows][n + 1];
     float[][] historyWeights = new float[rows][n + 1];
+    float[][] candidateWeights = new float[rows][n + 1];
     float[][] labels = new float[rows][InBatchSoftmaxLoss.LABEL_WIDTH];
     int[][][] fieldValues = new int[rows][][];
     for (int row = 0; row < rows; row++) {
       TowerExample example = Objects.requireNonNull(examples.get(row), "examples[" + row + "]");
       encodeHistory(example.history(), row, itemIds[row], historyWeights[row]);
       itemIds[row][n] = checkedItem(example.item(), row);
+      candidateWeights[row][n] = 1;
       labels[row][InBatchSoftmaxLoss.REWARD] = checkedReward(example.reward(), row);
       labels[row][InBatchSoftmaxLoss.LOG_Q] = checkedLogQ(example.logQ(), row);
       labels[row][InBatchSoftmaxLoss.ITEM_ID] = example.item();
       fieldValues[row] = example.fieldValues();
     }
     List<INDArray> features =
-        new ArrayList<>(List.of(Nd4j.create(itemIds), Nd4j.create(historyWeights)));
+        new ArrayList<>(
+            List.of(
+                Nd4j.create(itemIds), Nd4j.create(historyWeights), Nd4j.create(candidateWeights)));
     features.addAll(fieldArrays(fieldValues));
     return new org.nd4j.linalg.dataset.MultiDataSet(
         features.toArray(INDArray[]::new), new INDArray[] {Nd4j.create(labels)});
@@ -58,7 +63,8 @@ public final class TowerBatcher {
   }
 
   /**
-   * Inputs of the item-tower graph: item ids [B, 1], then ids and weights of every field.
+   * Inputs of the item-tower graph: item ids [B, 1], their weights [B, 1] (all 1), then ids and
+   * weights of every field.
    *
    * @param fieldValues fieldValues[i][f]: the values of field f for items[i]
    */
@@ -77,7 +83,8 @@ public final class TowerBatcher {
     for (int row = 0; row < items.length; row++) {
       itemIds[row][0] = checkedItem(items[row], row);
     }
-    List<INDArray> inputs = new ArrayList<>(List.of(Nd4j.create(itemIds)));
+    List<INDArray> inputs =
+        new ArrayList<>(List.of(Nd4j.create(itemIds), Nd4j.ones(DataType.FLOAT, items.length, 1)));
     inputs.addAll(fieldArrays(fieldValues));
     return inputs.toArray(INDArray[]::new);
   }

@@ -9,7 +9,7 @@ import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
+import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -32,18 +32,21 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *       both: the paper's shared item-id embedding.
  *   <li>{@value #HISTORY_WEIGHTS} [B, N+1]: 1/len(history) on real history ids, 0 on padding and on
  *       column N.
+ *   <li>{@value #CANDIDATE_WEIGHTS} [B, N+1]: 1 in column N, 0 elsewhere.
  *   <li>for each item field f: {@code <f>FieldIds} [B, m_f] and {@code <f>FieldWeights} [B, m_f]
  *       (1/count on real values, 0 on padding).
  * </ol>
  *
- * <p>Labels: one array [B, 3], see {@link InBatchSoftmaxLoss}. The query-tower graph takes only the
- * first two inputs, each N wide; the item-tower graph takes {@value #ITEM_IDS} [B, 1] and the field
- * inputs.
+ * <p>Labels: one array [B, 3], see {@link InBatchSoftmaxLoss}. The query-tower graph takes {@value
+ * #ITEM_IDS} and {@value #HISTORY_WEIGHTS}, each N wide; the item-tower graph takes {@value
+ * #ITEM_IDS} and {@value #CANDIDATE_WEIGHTS}, each 1 wide, then the field inputs.
  */
 final class TwoTowerGraphs {
   static final String ITEM_IDS = "itemIds";
   static final String HISTORY_WEIGHTS = "historyWeights";
+  static final String CANDIDATE_WEIGHTS = "candidateWeights";
   static final String ITEM_ID_EMBEDDING = "itemIdEmbedding";
+  static final String ITEM_ID_BAGS = "itemIdBags";
   static final String HISTORY_MEAN = "historyMean";
   static final String CANDIDATE_ITEM_ID = "candidateItemId";
   static final String ITEM_FEATURES = "itemFeatures";
@@ -71,11 +74,21 @@ final class TwoTowerGraphs {
 
   static ComputationGraphConfiguration training(TowerConfig config) {
     GraphBuilder graph = builder(config);
-    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, HISTORY_WEIGHTS));
+    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, HISTORY_WEIGHTS, CANDIDATE_WEIGHTS));
     inputs.addAll(fieldInputs(config));
     graph.addInputs(inputs);
     graph.addLayer(
         ITEM_ID_EMBEDDING, itemIdEmbedding(config, config.historyLength() + 1), ITEM_IDS);
+    // One pass over the shared table pools both the history and the candidate, then splits.
+    int d = config.itemEmbeddingDim();
+    graph.addVertex(
+        ITEM_ID_BAGS,
+        new WeightedBagVertex(),
+        ITEM_ID_EMBEDDING,
+        HISTORY_WEIGHTS,
+        CANDIDATE_WEIGHTS);
+    graph.addVertex(HISTORY_MEAN, new SubsetVertex(0, d - 1), ITEM_ID_BAGS);
+    graph.addVertex(CANDIDATE_ITEM_ID, new SubsetVertex(d, 2 * d - 1), ITEM_ID_BAGS);
     addQueryTower(graph, config);
     addItemTower(graph, config);
     graph.addVertex(TOWER_OUTPUTS, new MergeVertex(), QUERY_EMBEDDING, ITEM_EMBEDDING);
@@ -94,6 +107,7 @@ final class TwoTowerGraphs {
     GraphBuilder graph = builder(config);
     graph.addInputs(ITEM_IDS, HISTORY_WEIGHTS);
     graph.addLayer(ITEM_ID_EMBEDDING, itemIdEmbedding(config, config.historyLength()), ITEM_IDS);
+    graph.addVertex(HISTORY_MEAN, new WeightedBagVertex(), ITEM_ID_EMBEDDING, HISTORY_WEIGHTS);
     addQueryTower(graph, config);
     graph.setOutputs(QUERY_EMBEDDING);
     return graph.build();
@@ -101,10 +115,12 @@ final class TwoTowerGraphs {
 
   static ComputationGraphConfiguration itemTower(TowerConfig config) {
     GraphBuilder graph = builder(config);
-    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS));
+    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, CANDIDATE_WEIGHTS));
     inputs.addAll(fieldInputs(config));
     graph.addInputs(inputs);
     graph.addLayer(ITEM_ID_EMBEDDING, itemIdEmbedding(config, 1), ITEM_IDS);
+    graph.addVertex(
+        CANDIDATE_ITEM_ID, new WeightedBagVertex(), ITEM_ID_EMBEDDING, CANDIDATE_WEIGHTS);
     addItemTower(graph, config);
     graph.setOutputs(ITEM_EMBEDDING);
     return graph.build();
@@ -136,9 +152,8 @@ final class TwoTowerGraphs {
     return inputs;
   }
 
-  /** Expects {@value #ITEM_ID_EMBEDDING} in place; ends in {@value #QUERY_EMBEDDING}. */
+  /** Expects {@value #HISTORY_MEAN} in place; ends in {@value #QUERY_EMBEDDING}. */
   private static void addQueryTower(GraphBuilder graph, TowerConfig config) {
-    graph.addVertex(HISTORY_MEAN, new WeightedSumVertex(), ITEM_ID_EMBEDDING, HISTORY_WEIGHTS);
     addTower(
         graph,
         "query",
@@ -149,11 +164,8 @@ final class TwoTowerGraphs {
         QUERY_EMBEDDING);
   }
 
-  /** Expects {@value #ITEM_ID_EMBEDDING} in place; ends in {@value #ITEM_EMBEDDING}. */
+  /** Expects {@value #CANDIDATE_ITEM_ID} in place; ends in {@value #ITEM_EMBEDDING}. */
   private static void addItemTower(GraphBuilder graph, TowerConfig config) {
-    // Without a mask the vertex takes the last position: the candidate's id (column N, or the only
-    // one).
-    graph.addVertex(CANDIDATE_ITEM_ID, new LastTimeStepVertex(ITEM_IDS), ITEM_ID_EMBEDDING);
     List<String> features = new ArrayList<>(List.of(CANDIDATE_ITEM_ID));
     for (CategoricalField field : config.itemFields()) {
       String embedding = field.name() + "FieldEmbedding";
@@ -162,7 +174,7 @@ final class TwoTowerGraphs {
           embedding,
           embedding(field.cardinality(), field.embeddingDim(), field.maxValues()),
           fieldIds(field));
-      graph.addVertex(mean, new WeightedSumVertex(), embedding, fieldWeights(field));
+      graph.addVertex(mean, new WeightedBagVertex(), embedding, fieldWeights(field));
       features.add(mean);
     }
     graph.addVertex(ITEM_FEATURES, new MergeVertex(), features.toArray(String[]::new));

@@ -38,17 +38,20 @@ class TowerBatcherTest {
                 new TowerExample(new int[] {1, 2, 3}, 0, new int[][] {{4}, {2, 2}}, 2f, 0.25f)));
 
     INDArray[] f = batch.getFeatures();
-    assertThat(f).hasSize(6);
+    assertThat(f).hasSize(7);
     // History left-aligned and zero-padded, candidate item in the last column.
     assertThat(f[0].toFloatMatrix())
         .isEqualTo(new float[][] {{4, 2, 0, 7}, {0, 0, 0, 9}, {1, 2, 3, 0}});
     // 1/len on real ids; padding and the candidate's column weigh 0; empty history: all zero.
     assertThat(f[1].toFloatMatrix())
         .isEqualTo(new float[][] {{0.5f, 0.5f, 0, 0}, {0, 0, 0, 0}, {1 / 3f, 1 / 3f, 1 / 3f, 0}});
-    assertThat(f[2].toFloatMatrix()).isEqualTo(new float[][] {{1}, {0}, {4}});
-    assertThat(f[3].toFloatMatrix()).isEqualTo(new float[][] {{1}, {1}, {1}});
-    assertThat(f[4].toFloatMatrix()).isEqualTo(new float[][] {{3, 6}, {5, 0}, {2, 2}});
-    assertThat(f[5].toFloatMatrix()).isEqualTo(new float[][] {{0.5f, 0.5f}, {1, 0}, {0.5f, 0.5f}});
+    // The candidate's one-hot weighting.
+    assertThat(f[2].toFloatMatrix())
+        .isEqualTo(new float[][] {{0, 0, 0, 1}, {0, 0, 0, 1}, {0, 0, 0, 1}});
+    assertThat(f[3].toFloatMatrix()).isEqualTo(new float[][] {{1}, {0}, {4}});
+    assertThat(f[4].toFloatMatrix()).isEqualTo(new float[][] {{1}, {1}, {1}});
+    assertThat(f[5].toFloatMatrix()).isEqualTo(new float[][] {{3, 6}, {5, 0}, {2, 2}});
+    assertThat(f[6].toFloatMatrix()).isEqualTo(new float[][] {{0.5f, 0.5f}, {1, 0}, {0.5f, 0.5f}});
     // Labels: (reward, log q, item id).
     assertThat(batch.getLabels(0).toFloatMatrix())
         .isEqualTo(new float[][] {{1, -2.5f, 7}, {0.5f, -1, 9}, {2, 0.25f, 0}});
@@ -68,11 +71,12 @@ class TowerBatcherTest {
     INDArray[] inputs =
         batcher.itemInputs(new int[] {3, 8}, new int[][][] {{{2}, {7}}, {{4}, {1, 0}}});
 
-    assertThat(inputs).hasSize(5);
+    assertThat(inputs).hasSize(6);
     assertThat(inputs[0].toFloatMatrix()).isEqualTo(new float[][] {{3}, {8}});
-    assertThat(inputs[1].toFloatMatrix()).isEqualTo(new float[][] {{2}, {4}});
-    assertThat(inputs[3].toFloatMatrix()).isEqualTo(new float[][] {{7, 0}, {1, 0}});
-    assertThat(inputs[4].toFloatMatrix()).isEqualTo(new float[][] {{1, 0}, {0.5f, 0.5f}});
+    assertThat(inputs[1].toFloatMatrix()).isEqualTo(new float[][] {{1}, {1}});
+    assertThat(inputs[2].toFloatMatrix()).isEqualTo(new float[][] {{2}, {4}});
+    assertThat(inputs[4].toFloatMatrix()).isEqualTo(new float[][] {{7, 0}, {1, 0}});
+    assertThat(inputs[5].toFloatMatrix()).isEqualTo(new float[][] {{1, 0}, {0.5f, 0.5f}});
   }
 
   @Test
