@@ -77,14 +77,14 @@ public record RecallReport(
             split,
             queries(),
             modelId));
-    out.append(String.format(Locale.ROOT, "%-12s", "method"));
-    ks.forEach(k -> out.append(String.format(Locale.ROOT, " %-7s", "R@" + k)));
-    out.append(System.lineSeparator());
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s", "method"));
+    ks.forEach(k -> header.append(String.format(Locale.ROOT, " %-7s", "R@" + k)));
+    out.append(header.toString().stripTrailing()).append(System.lineSeparator());
     methods.forEach(
         (method, recall) -> {
-          out.append(String.format(Locale.ROOT, "%-12s", method));
-          recall.recall().forEach(r -> out.append(String.format(Locale.ROOT, " %.4f ", r)));
-          out.append(System.lineSeparator());
+          StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s", method));
+          recall.recall().forEach(r -> line.append(String.format(Locale.ROOT, " %-7.4f", r)));
+          out.append(line.toString().stripTrailing()).append(System.lineSeparator());
         });
     long excluded = methods.values().iterator().next().excludedTargets();
     if (excluded > 0) {

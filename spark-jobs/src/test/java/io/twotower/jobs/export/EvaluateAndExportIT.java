@@ -1,10 +1,12 @@
 package io.twotower.jobs.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobException;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -138,6 +141,15 @@ class EvaluateAndExportIT {
               assertThat(r.<Long>getAs("queries")).isEqualTo(4L);
               assertThat(r.<String>getAs("method")).isIn("two-tower", "popularity");
             });
+  }
+
+  @Test
+  void evaluationWithoutHeldOutExamplesSaysWhatToRerun() {
+    assertThatThrownBy(
+            () -> EvaluateJob.run(store, config, DateRange.day(LocalDate.of(2030, 1, 1))))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("No held-out examples to evaluate (2030-01-01 to 2030-01-01)")
+        .hasMessageContaining("no rows with split = 'test'");
   }
 
   @Test
