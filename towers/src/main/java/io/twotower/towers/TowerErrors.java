@@ -34,6 +34,17 @@ final class TowerErrors {
     return new IllegalArgumentException(problem + ". " + fix);
   }
 
+  /** A training graph handed back (e.g. by Spark) does not have this model's parameters. */
+  static IllegalArgumentException incompatibleGraph(Object expected, Object actual) {
+    return new IllegalArgumentException(
+        "The trained graph does not match this model's configuration: it has parameters "
+            + actual
+            + " where "
+            + expected
+            + " were expected. Pass the graph trained from this model's trainingGraph(), or a"
+            + " model built from the same TowerConfig.");
+  }
+
   /** Saving or loading a model failed. */
   static IllegalStateException storageFailure(String operation, Object path, Exception cause) {
     return new IllegalStateException(

@@ -130,13 +130,7 @@ public final class TwoTowerModel {
     List<String> expected = parameterShapes(trainingGraph);
     List<String> actual = parameterShapes(trained);
     if (!expected.equals(actual)) {
-      throw TowerErrors.invalidBatch(
-          "The trained graph does not match this model's configuration: parameters "
-              + actual
-              + " where "
-              + expected
-              + " were expected",
-          "Pass the graph trained from this model's trainingGraph()");
+      throw TowerErrors.incompatibleGraph(expected, actual);
     }
     return new TwoTowerModel(config, trained);
   }
