@@ -3,13 +3,14 @@ package io.twotower.towers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -113,7 +114,7 @@ public final class TwoTowerModel {
       TowerConfig config = JSON.readValue(dir.resolve(CONFIG_FILE).toFile(), TowerConfig.class);
       ComputationGraph graph =
           ModelSerializer.restoreComputationGraph(dir.resolve(GRAPH_FILE).toFile(), true);
-      return TwoTowerModel.create(config).withParameters(graph);
+      return checked(config, graph);
     } catch (IOException e) {
       throw TowerErrors.storageFailure("load", dir, e);
     }
@@ -123,16 +124,21 @@ public final class TwoTowerModel {
    * This model's configuration around {@code trained}, a training graph of the same shape (e.g. the
    * network a Spark trainer returns).
    *
-   * @throws IllegalArgumentException if {@code trained} has different layers or parameter shapes
+   * @throws IllegalArgumentException if {@code trained} has other layers or parameter counts
    */
   public TwoTowerModel withParameters(ComputationGraph trained) {
-    Objects.requireNonNull(trained, "trained");
-    List<String> expected = parameterShapes(trainingGraph);
-    List<String> actual = parameterShapes(trained);
-    if (!expected.equals(actual)) {
+    return checked(config, Objects.requireNonNull(trained, "trained"));
+  }
+
+  /** Wraps {@code graph} after checking, without allocating a second graph, that it fits. */
+  private static TwoTowerModel checked(TowerConfig config, ComputationGraph graph) {
+    Map<String, Long> expected = parameterCounts(TwoTowerGraphs.training(config));
+    Map<String, Long> actual = parameterCounts(graph.getConfiguration());
+    long total = expected.values().stream().mapToLong(Long::longValue).sum();
+    if (!expected.equals(actual) || graph.numParams() != total) {
       throw TowerErrors.incompatibleGraph(expected, actual);
     }
-    return new TwoTowerModel(config, trained);
+    return new TwoTowerModel(config, graph);
   }
 
   /** Assigns every parameter of {@code to} from the layer of the same name in {@code from}. */
@@ -144,20 +150,22 @@ public final class TwoTowerModel {
     }
   }
 
-  private static List<String> parameterShapes(ComputationGraph graph) {
-    List<String> shapes = new ArrayList<>();
-    for (Layer layer : graph.getLayers()) {
-      String name = layer.conf().getLayer().getLayerName();
-      layer
-          .paramTable()
-          .forEach((key, value) -> shapes.add(name + "_" + key + Arrays.toString(value.shape())));
-    }
-    shapes.sort(null);
-    return shapes;
+  /** Parameter count of every vertex that has parameters, by name. */
+  private static Map<String, Long> parameterCounts(ComputationGraphConfiguration configuration) {
+    Map<String, Long> counts = new TreeMap<>();
+    configuration
+        .getVertices()
+        .forEach(
+            (name, vertex) -> {
+              long count = vertex.numParams(true);
+              if (count > 0) {
+                counts.put(name, count);
+              }
+            });
+    return counts;
   }
 
-  private static ComputationGraph initialised(
-      org.deeplearning4j.nn.conf.ComputationGraphConfiguration configuration) {
+  private static ComputationGraph initialised(ComputationGraphConfiguration configuration) {
     ComputationGraph graph = new ComputationGraph(configuration);
     graph.init();
     return graph;

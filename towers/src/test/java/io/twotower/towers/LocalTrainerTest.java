@@ -8,9 +8,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class LocalTrainerTest {
-  private static final int BATCH = 80;
+  private static final int BATCH = 100;
   private static final int EXAMPLES = 1000;
-  private static final int EPOCHS = 6;
+  private static final int EPOCHS = 5;
 
   static TowerConfig plantedConfig() {
     return new TowerConfig(
@@ -45,9 +45,9 @@ class LocalTrainerTest {
         (epoch, split, splits, examples, perSecond, loss) ->
             reports.add(new double[] {epoch, split, splits, examples, loss}));
 
-    int splitsPerEpoch = (EXAMPLES + BATCH - 1) / BATCH; // 13: 12 full batches and one of 40
+    int splitsPerEpoch = (EXAMPLES + BATCH - 1) / BATCH; // 10 full batches
     assertThat(reports).hasSize(EPOCHS * splitsPerEpoch);
-    assertThat(reports.get(splitsPerEpoch - 1)[3]).isEqualTo(EXAMPLES - 12 * BATCH);
+    assertThat(reports.get(splitsPerEpoch - 1)[3]).isEqualTo(BATCH);
     assertThat(meanLoss(reports, EPOCHS - 1)).isLessThan(0.8 * meanLoss(reports, 0));
 
     float[][] queries = model.queryEmbeddings(heldOut.stream().map(TowerExample::history).toList());

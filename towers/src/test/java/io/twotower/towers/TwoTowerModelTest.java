@@ -107,7 +107,9 @@ class TwoTowerModelTest {
                 TwoTowerModel.create(CONFIG)
                     .withParameters(TwoTowerModel.create(wider).trainingGraph()))
         .hasMessageContaining("does not match this model's configuration")
-        .hasMessageContaining("queryHidden0_W[4, 16]");
+        // queryHidden0 has 4 x 16 weights + 16 biases where 4 x 8 + 8 were expected.
+        .hasMessageContaining("queryHidden0=80")
+        .hasMessageContaining("queryHidden0=40");
   }
 
   private static TwoTowerModel trainedOneStep() {
