@@ -231,7 +231,7 @@ final class TwoTowerGraphs {
         .nOut(dim)
         .inputLength(length)
         .hasBias(false)
-        .outputDataFormat(RNNFormat.NCW)
+        .outputDataFormat(RNNFormat.NWC) // [B, L, d]: rows of the table stay contiguous
         .weightInit(EMBEDDING_INIT)
         .build();
   }

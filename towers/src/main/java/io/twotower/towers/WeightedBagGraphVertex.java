@@ -14,14 +14,14 @@ import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Runtime of {@link WeightedBagVertex}. With E = embeddings [B, d, L], weightings w_s [B, L] and
- * the incoming gradient g = [g_0 | ... | g_{k-1}], each g_s [B, d]: out_s[b, i] = sum_l E[b, i, l]
- * w_s[b, l]; dE[b, i, l] = sum_s g_s[b, i] w_s[b, l]; dw_s[b, l] = sum_i g_s[b, i] E[b, i, l].
+ * Runtime of {@link WeightedBagVertex}. With E = embeddings [B, L, d], weightings w_s [B, L] and
+ * the incoming gradient g = [g_0 | ... | g_{k-1}], each g_s [B, d]: out_s[b, i] = sum_l E[b, l, i]
+ * w_s[b, l]; dE[b, l, i] = sum_s g_s[b, i] w_s[b, l]; dw_s[b, l] = sum_i g_s[b, i] E[b, l, i].
  */
 final class WeightedBagGraphVertex extends BaseGraphVertex {
   private static final int BATCH = 0;
-  private static final int EMBEDDING = 1;
-  private static final int POSITION = 2;
+  private static final int POSITION = 1;
+  private static final int EMBEDDING = 2;
 
   WeightedBagGraphVertex(ComputationGraph graph, String name, int index, DataType dataType) {
     super(graph, name, index, null, null, dataType);

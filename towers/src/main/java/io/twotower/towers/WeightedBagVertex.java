@@ -10,13 +10,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Pools one embedded id sequence under k weightings: out[b, s*d .. (s+1)*d) = sum_l w_s[b, l] *
- * embeddings[b, :, l] for s = 0..k-1.
+ * embeddings[b, l, :] for s = 0..k-1.
  *
- * <p>Inputs: the embeddings [B, d, L] of an {@code EmbeddingSequenceLayer} (NCW), then k weight
+ * <p>Inputs: the embeddings [B, L, d] of an {@code EmbeddingSequenceLayer} (NWC), then k weight
  * arrays [B, L]. Output [B, k*d]. Weights 1/count on real ids and 0 on padding make a mean (and a
  * zero vector for an empty bag); a one-hot weighting picks one position. The training graph pools
  * the history and the candidate item from one embedding pass this way, so the shared id table has a
- * single consumer: a second consumer would make DL4J add two [B, d, L] gradients per step.
+ * single consumer: a second consumer would make DL4J add two [B, L, d] gradients per step.
  *
  * <p>No parameters: the table lives in the embedding layer, whose gradient is a proper scatter-add
  * over repeated ids. Forward and backward are written by hand ({@link WeightedBagGraphVertex}): as

@@ -20,7 +20,7 @@ class WeightedBagVertexTest {
   @Test
   void twoBagsForwardAndBackwardMatchLoops() {
     Nd4j.getRandom().setSeed(12);
-    INDArray embeddings = Nd4j.rand(DataType.FLOAT, B, D, L).subi(0.5);
+    INDArray embeddings = Nd4j.rand(DataType.FLOAT, B, L, D).subi(0.5);
     INDArray history = Nd4j.rand(DataType.FLOAT, B, L);
     history.putScalar(new long[] {2, 4}, 0f); // a padded position
     INDArray candidate = Nd4j.zeros(DataType.FLOAT, B, L);
@@ -39,27 +39,27 @@ class WeightedBagVertexTest {
     for (int b = 0; b < B; b++) {
       for (int i = 0; i < D; i++) {
         for (int s = 0; s < 2; s++) {
-          // out_s[b, i] = sum_l E[b, i, l] w_s[b, l]
+          // out_s[b, i] = sum_l E[b, l, i] w_s[b, l]
           double sum = 0;
           for (int l = 0; l < L; l++) {
-            sum += embeddings.getDouble(b, i, l) * weights[s].getDouble(b, l);
+            sum += embeddings.getDouble(b, l, i) * weights[s].getDouble(b, l);
           }
           assertThat(out.getDouble(b, s * D + i)).isCloseTo(sum, within(1e-5));
         }
         for (int l = 0; l < L; l++) {
-          // dE[b, i, l] = sum_s g_s[b, i] w_s[b, l]
+          // dE[b, l, i] = sum_s g_s[b, i] w_s[b, l]
           double expected =
               upstream.getDouble(b, i) * history.getDouble(b, l)
                   + upstream.getDouble(b, D + i) * candidate.getDouble(b, l);
-          assertThat(gradients[0].getDouble(b, i, l)).isCloseTo(expected, within(1e-5));
+          assertThat(gradients[0].getDouble(b, l, i)).isCloseTo(expected, within(1e-5));
         }
       }
       for (int s = 0; s < 2; s++) {
         for (int l = 0; l < L; l++) {
-          // dw_s[b, l] = sum_i g_s[b, i] E[b, i, l]
+          // dw_s[b, l] = sum_i g_s[b, i] E[b, l, i]
           double expected = 0;
           for (int i = 0; i < D; i++) {
-            expected += upstream.getDouble(b, s * D + i) * embeddings.getDouble(b, i, l);
+            expected += upstream.getDouble(b, s * D + i) * embeddings.getDouble(b, l, i);
           }
           assertThat(gradients[s + 1].getDouble(b, l)).isCloseTo(expected, within(1e-5));
         }
@@ -68,11 +68,12 @@ class WeightedBagVertexTest {
   }
 
   @Test
-  void meansThePermutedViewAnEmbeddingLayerEmits() {
-    // EmbeddingSequenceLayer returns NCW as a permuted view of [B, L, d].
-    INDArray nwc = Nd4j.rand(DataType.FLOAT, B, L, D);
+  void meansAStridedView() {
+    // Strides other than the embedding layer's own must give the same result.
+    INDArray ncw = Nd4j.rand(DataType.FLOAT, B, D, L);
+    INDArray nwc = ncw.permute(0, 2, 1);
     INDArray weights = Nd4j.ones(DataType.FLOAT, B, L).divi(L);
-    WeightedBagGraphVertex vertex = vertex(nwc.permute(0, 2, 1), weights);
+    WeightedBagGraphVertex vertex = vertex(nwc, weights);
 
     INDArray out = vertex.doForward(false, NO_WORKSPACES);
 
