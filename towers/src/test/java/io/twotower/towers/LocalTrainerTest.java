@@ -1,6 +1,7 @@
 package io.twotower.towers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,18 @@ class LocalTrainerTest {
     // less once history items, which are drawn by popularity too, are excluded.
     assertThat(popularRecall).isLessThan(0.3);
     assertThat(modelRecall).isGreaterThan(popularRecall + 0.2);
+  }
+
+  @Test
+  void rejectsSettingsThatCannotTrain() {
+    TwoTowerModel model = TwoTowerModel.create(plantedConfig());
+    List<TowerExample> examples = PlantedClusters.examples(10, 10, new Random(1));
+
+    assertThatThrownBy(() -> LocalTrainer.fit(model, examples, 0, 1, 1L, TrainingProgress.silent()))
+        .hasMessage("Invalid batchSize: got 0; allowed: >= 1. Fix the batchSize setting.");
+    assertThatThrownBy(
+            () -> LocalTrainer.fit(model, List.of(), 10, 1, 1L, TrainingProgress.silent()))
+        .hasMessageContaining("No examples to train on");
   }
 
   private static double meanLoss(List<double[]> reports, int epoch) {

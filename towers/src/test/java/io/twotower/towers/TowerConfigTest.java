@@ -22,6 +22,36 @@ class TowerConfigTest {
   }
 
   @Test
+  void sparkSettingsNameTheOffendingField() {
+    assertThatThrownBy(() -> new SparkTrainingSettings(2, 64, 0, 1, 1, 1L))
+        .hasMessage(
+            "Invalid averagingFrequency: got 0; allowed: >= 1. Fix the averagingFrequency setting.");
+  }
+
+  @Test
+  void fieldNamesMustDifferIgnoringCase() {
+    assertThatThrownBy(
+            () ->
+                new TowerConfig(
+                    10,
+                    5,
+                    4,
+                    List.of(
+                        new CategoricalField("topic", 3, 1, 2),
+                        new CategoricalField("Topic", 3, 1, 2)),
+                    List.of(),
+                    List.of(),
+                    4,
+                    0.05,
+                    LogQCorrection.NONE,
+                    false,
+                    "adam",
+                    0.01,
+                    1L))
+        .hasMessageContaining("Invalid itemFields: got \"Topic\"");
+  }
+
+  @Test
   void optimizerIsCaseInsensitive() {
     assertThat(config(10, 0.05, "AdaGrad").optimizer()).isEqualTo("adagrad");
   }
