@@ -21,7 +21,9 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
  * A two-tower model: its configuration and its training graph. Embeddings come from tower-only
  * inference graphs (the training graph's output layer needs labels) into which the training graph's
  * parameters are copied by layer name before every use, so they always reflect the current training
- * state.
+ * state. Each inference graph, built on first use, holds a copy of its tower's parameters (the
+ * item-id table included): budget three tables' worth of memory once both kinds of embeddings are
+ * asked for.
  *
  * <p>Not thread-safe for concurrent training; the embedding methods are synchronized.
  */
@@ -84,6 +86,15 @@ public final class TwoTowerModel {
    */
   public synchronized float[][] itemEmbeddings(int[] items, int[][][] fieldValues) {
     Objects.requireNonNull(items, "items");
+    if (fieldValues == null || fieldValues.length != items.length) {
+      throw TowerErrors.invalidBatch(
+          "itemEmbeddings got "
+              + items.length
+              + " items but "
+              + (fieldValues == null ? "no" : String.valueOf(fieldValues.length))
+              + " rows of field values",
+          "Pass one row of field values per item (an empty row when no fields are configured)");
+    }
     if (itemGraph == null) {
       itemGraph = initialised(TwoTowerGraphs.itemTower(config));
     }
@@ -93,7 +104,7 @@ public final class TwoTowerModel {
         (range) ->
             batcher.itemInputs(
                 Arrays.copyOfRange(items, range[0], range[1]),
-                fieldValues == null ? null : Arrays.copyOfRange(fieldValues, range[0], range[1])),
+                Arrays.copyOfRange(fieldValues, range[0], range[1])),
         itemGraph);
   }
 
