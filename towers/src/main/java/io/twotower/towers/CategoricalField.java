@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  *
  * @param name identifier used for the graph's input and layer names (letters, digits, underscore)
  */
-public record CategoricalField(String name, int cardinality, int maxValues, int embeddingDim) {
+public record CategoricalField(String name, int cardinality, int maxValues, int embeddingDim)
+    implements java.io.Serializable {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
 
   public CategoricalField {

@@ -39,7 +39,8 @@ public record TowerConfig(
     boolean maskAccidentalHits,
     String optimizer,
     double learningRate,
-    long seed) {
+    long seed)
+    implements java.io.Serializable {
 
   /** Ids travel through DL4J as float32, which holds every integer up to 2^24 exactly. */
   public static final int MAX_CARDINALITY = 1 << 24;
