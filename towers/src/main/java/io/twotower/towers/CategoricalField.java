@@ -1,5 +1,6 @@
 package io.twotower.towers;
 
+import java.io.Serializable;
 import java.util.regex.Pattern;
 
 /**
@@ -11,7 +12,7 @@ import java.util.regex.Pattern;
  * @param name identifier used for the graph's input and layer names (letters, digits, underscore)
  */
 public record CategoricalField(String name, int cardinality, int maxValues, int embeddingDim)
-    implements java.io.Serializable {
+    implements Serializable {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
 
   public CategoricalField {

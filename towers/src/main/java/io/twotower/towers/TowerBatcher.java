@@ -1,5 +1,6 @@
 package io.twotower.towers;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -10,10 +11,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Encodes examples into the input arrays of the graphs built by {@link TwoTowerGraphs} (see there
- * for the layout). Pure: no state beyond the configuration. Every id is checked against its
- * cardinality here, where the error can still name the row.
+ * for the layout). Pure: no state beyond the configuration, and serializable so that Spark tasks
+ * can batch where the rows are. Every id is checked against its cardinality here, where the error
+ * can still name the row.
  */
-public final class TowerBatcher {
+public final class TowerBatcher implements Serializable {
   private final TowerConfig config;
 
   public TowerBatcher(TowerConfig config) {

@@ -1,5 +1,6 @@
 package io.twotower.towers;
 
+import java.io.Serializable;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +41,7 @@ public record TowerConfig(
     String optimizer,
     double learningRate,
     long seed)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** Ids travel through DL4J as float32, which holds every integer up to 2^24 exactly. */
   public static final int MAX_CARDINALITY = 1 << 24;

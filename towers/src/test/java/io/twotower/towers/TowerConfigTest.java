@@ -3,6 +3,10 @@ package io.twotower.towers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +53,22 @@ class TowerConfigTest {
                     0.01,
                     1L))
         .hasMessageContaining("Invalid itemFields: got \"Topic\"");
+  }
+
+  @Test
+  void configAndBatcherSurviveJavaSerialization() throws Exception {
+    // Spark ships both to the tasks that batch examples.
+    TowerConfig config = TowerBatcherTest.CONFIG;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(config);
+      out.writeObject(new TowerBatcher(config));
+    }
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isEqualTo(config);
+      assertThat(in.readObject()).isInstanceOf(TowerBatcher.class);
+    }
   }
 
   @Test
