@@ -40,6 +40,18 @@ public record InBatchSoftmaxLoss(
   /** Number of label columns. */
   public static final int LABEL_WIDTH = 3;
 
+  public InBatchSoftmaxLoss {
+    if (embeddingDim < 1) {
+      throw TowerErrors.invalidSetting("embeddingDim", embeddingDim, ">= 1");
+    }
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw TowerErrors.invalidSetting("temperature", temperature, "a finite number > 0");
+    }
+    if (correction == null) {
+      throw TowerErrors.invalidSetting("correction", null, "PAPER or NONE");
+    }
+  }
+
   /** Added to masked logits: far below any real logit, yet exp() of it is a clean 0 in float32. */
   private static final double MASKED_LOGIT = -1e9;
 
