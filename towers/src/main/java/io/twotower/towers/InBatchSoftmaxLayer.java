@@ -64,11 +64,14 @@ public final class InBatchSoftmaxLayer extends SameDiffOutputLayer {
   public boolean equals(Object o) {
     return o instanceof InBatchSoftmaxLayer other
         && Objects.equals(getLayerName(), other.getLayerName())
-        && loss().equals(other.loss());
+        && embeddingDim == other.embeddingDim
+        && temperature == other.temperature
+        && correction == other.correction
+        && maskAccidentalHits == other.maskAccidentalHits;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(getLayerName(), loss());
+    return Objects.hash(getLayerName(), embeddingDim, temperature, correction, maskAccidentalHits);
   }
 }
