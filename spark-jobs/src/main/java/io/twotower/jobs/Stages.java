@@ -22,10 +22,6 @@ public enum Stages {
       "train",
       "Train the two towers (in-batch softmax, logQ correction) with parameter averaging on Spark.",
       io.twotower.jobs.train.TrainJob::run),
-  PIPELINE(
-      "pipeline",
-      "Run every stage in order: ingest, features, sampling, train, evaluate, export.",
-      PipelineJob::run),
   EVALUATE(
       "evaluate",
       "Full-corpus Recall@K of the latest model on the held-out examples, next to a popularity baseline.",
@@ -34,23 +30,59 @@ public enum Stages {
       "export",
       "Write the latest model's item embeddings and every user's top-K unseen items.",
       io.twotower.jobs.export.ExportJob::run),
+  SIMULATE_SAMPLING(
+      "simulate-sampling",
+      "Benchmark: the paper's simulation of the streaming estimator (Figs. 4 and 5): CSV, PNG plots, table. No Spark.",
+      io.twotower.jobs.bench.SimulateSamplingCommand::new),
+  BENCH_SAMPLING_AGGREGATE(
+      "bench-sampling-aggregate",
+      "Benchmark: the aggregate estimator against a bare groupBy(item).count() on the same synthetic events.",
+      io.twotower.jobs.bench.BenchSamplingAggregateCommand::new),
+  PIPELINE(
+      "pipeline",
+      "Run every stage in order: ingest, features, sampling, train, evaluate, export.",
+      PipelineJob::run),
   ;
 
   private final String command;
   private final String description;
   private final Stage stage;
+  private final java.util.function.Supplier<java.util.concurrent.Callable<Integer>> standalone;
 
   Stages(String command, String description, Stage stage) {
     this.command = command;
     this.description = description;
     this.stage = stage;
+    this.standalone = null;
   }
 
-  /** The stages {@code pipeline} runs, in order: all but generate and pipeline itself. */
+  /**
+   * A subcommand outside the pipeline with its own options (a picocli {@code @Command} built by
+   * {@code standalone}), which sets up Spark itself if it needs it; benchmarks are such commands.
+   */
+  Stages(
+      String command,
+      String description,
+      java.util.function.Supplier<java.util.concurrent.Callable<Integer>> standalone) {
+    this.command = command;
+    this.description = description;
+    this.stage = null;
+    this.standalone = standalone;
+  }
+
+  /**
+   * The stages {@code pipeline} runs, in order: all but generate, standalone commands and itself.
+   */
   public static java.util.List<Stages> pipelineOrder() {
     return java.util.Arrays.stream(values())
+        .filter(s -> s.stage != null)
         .filter(s -> !s.command.equals("generate") && !s.command.equals("pipeline"))
         .toList();
+  }
+
+  /** The command object of a standalone subcommand, empty for a pipeline stage. */
+  public java.util.Optional<java.util.concurrent.Callable<Integer>> standaloneCommand() {
+    return java.util.Optional.ofNullable(standalone).map(java.util.function.Supplier::get);
   }
 
   public String command() {
@@ -61,7 +93,11 @@ public enum Stages {
     return description;
   }
 
+  /** The stage's work; fails for a standalone subcommand, which has no Stage. */
   public Stage stage() {
+    if (stage == null) {
+      throw new IllegalStateException(command + " is a standalone command, not a pipeline stage");
+    }
     return stage;
   }
 }

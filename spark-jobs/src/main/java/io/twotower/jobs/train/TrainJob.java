@@ -84,12 +84,13 @@ public final class TrainJob {
     }
     // Negatives come from one batch only: shuffle globally so that batches mix users and days.
     int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
+    int batchSize = train.batchSize();
     JavaRDD<MultiDataSet> batches =
         examples
             .orderBy(rand(train.seed()))
             .repartition(partitions)
             .toJavaRDD()
-            .mapPartitions(rows -> batch(rows, inputs, towerConfig, train.batchSize()))
+            .mapPartitions(rows -> batch(rows, inputs, towerConfig, batchSize))
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
     long count = examples.count();
 

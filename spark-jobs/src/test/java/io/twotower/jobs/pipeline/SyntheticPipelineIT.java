@@ -1,0 +1,95 @@
+package io.twotower.jobs.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.PipelineJob;
+import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.config.ConfigLoader;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.model.ModelStore;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Table;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline, every stage for real, on a small synthetic log. */
+class SyntheticPipelineIT {
+
+  @TempDir static Path scratch;
+  static SparkSession spark;
+  static DeltaStore store;
+
+  @BeforeAll
+  static void runPipeline() {
+    spark = SparkTestSession.create(scratch);
+    Map<String, String> small = new LinkedHashMap<>();
+    small.put("data-dir", scratch.resolve("data").toString());
+    small.put("synthetic.users", "300");
+    small.put("synthetic.items", "400");
+    small.put("synthetic.channels", "40");
+    small.put("synthetic.events-per-user", "25");
+    small.put("synthetic.days", "4");
+    small.put("features.history-length", "20");
+    small.put("train.batch-size", "128");
+    small.put("train.epochs", "2");
+    small.put("train.splits-per-epoch", "2");
+    small.put("train.item-embedding-dim", "16");
+    small.put("train.field-embedding-dim", "4");
+    small.put("train.query-hidden", "[32]");
+    small.put("train.item-hidden", "[32]");
+    small.put("train.output-dim", "16");
+    small.put("export.top-k", "10");
+    JobConfig config = JobConfig.from(ConfigLoader.load(null, small));
+    store = new DeltaStore(spark, config.dataDir());
+    PipelineJob.run(store, config, DateRange.ALL);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    spark.stop();
+  }
+
+  @Test
+  void everyStageWroteItsTables() {
+    long events = store.read(Table.EVENTS).count();
+    assertThat(events).isGreaterThan(300 * 10);
+    assertThat(store.read(Table.ITEMS).count()).isEqualTo(400);
+    // One example per event; one held-out event per user with two or more events.
+    assertThat(store.read(Table.TRAINING_EXAMPLES).count()).isEqualTo(events);
+    assertThat(store.read(Table.TRAINING_EXAMPLES).where("split = 'test'").count()).isEqualTo(300);
+    assertThat(store.read(Table.ITEM_SAMPLING_PROBABILITY).where("NOT isfinite(log_p)").count())
+        .isZero();
+    assertThat(store.read(Table.ITEM_EMBEDDINGS).count()).isEqualTo(400);
+    assertThat(store.read(Table.USER_CANDIDATES).count()).isEqualTo(300 * 10);
+  }
+
+  @Test
+  void evaluationRecordsBothMethodsAtEveryK() {
+    List<Row> rows =
+        store.read(Table.EVALUATIONS).select("method", "k", "recall", "queries").collectAsList();
+    assertThat(rows).hasSize(2 * 4);
+    assertThat(rows)
+        .allSatisfy(
+            r -> {
+              assertThat(r.getDouble(2)).isBetween(0.0, 1.0);
+              assertThat(r.getLong(3)).isEqualTo(300);
+            });
+  }
+
+  @Test
+  void modelRecordsTheTableVersionsItWasTrainedOn() {
+    ModelStore models = new ModelStore(store.dataDir());
+    String metadata = models.metadata(models.latestId());
+    assertThat(metadata)
+        .contains("\"training_examples\"", "\"item_sampling_probability\"", "\"final_loss\"");
+  }
+}
