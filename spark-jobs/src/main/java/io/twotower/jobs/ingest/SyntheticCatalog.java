@@ -16,7 +16,8 @@ import java.util.stream.IntStream;
  *
  * <p>Popularity: every item has a global rank (a random permutation); within a topic or a channel
  * the k-th most popular item (by global rank) is drawn with weight k^-zipfExponent, so the same
- * items lead wherever they appear and the overall distribution is heavy-tailed.
+ * items lead wherever they appear and the overall distribution is heavy-tailed. The same law over
+ * all items serves a user's occasional off-taste (trending) pick.
  */
 final class SyntheticCatalog implements Serializable {
 
@@ -30,6 +31,9 @@ final class SyntheticCatalog implements Serializable {
 
   final AliasTable[] itemsByChannel;
 
+  /** All items by global rank: what a trending shelf shows everyone. */
+  final AliasTable itemsOverall;
+
   /** Topics at least one item has: users' tastes are drawn from these. */
   final int[] populatedTopics;
 
@@ -40,6 +44,7 @@ final class SyntheticCatalog implements Serializable {
       int[][] itemTopics,
       AliasTable[] itemsByTopic,
       AliasTable[] itemsByChannel,
+      AliasTable itemsOverall,
       int[] populatedTopics) {
     this.topics = topics;
     this.channelTopic = channelTopic;
@@ -47,6 +52,7 @@ final class SyntheticCatalog implements Serializable {
     this.itemTopics = itemTopics;
     this.itemsByTopic = itemsByTopic;
     this.itemsByChannel = itemsByChannel;
+    this.itemsOverall = itemsOverall;
     this.populatedTopics = populatedTopics;
   }
 
@@ -84,9 +90,18 @@ final class SyntheticCatalog implements Serializable {
     for (int c = 0; c < channels; c++) {
       itemsByChannel[c] = zipf(byChannel.get(c), popularityRank, config.zipfExponent());
     }
+    AliasTable itemsOverall =
+        zipf(IntStream.range(0, items).boxed().toList(), popularityRank, config.zipfExponent());
     int[] populated = IntStream.range(0, topics).filter(t -> itemsByTopic[t] != null).toArray();
     return new SyntheticCatalog(
-        topics, channelTopic, itemChannel, itemTopics, itemsByTopic, itemsByChannel, populated);
+        topics,
+        channelTopic,
+        itemChannel,
+        itemTopics,
+        itemsByTopic,
+        itemsByChannel,
+        itemsOverall,
+        populated);
   }
 
   int items() {

@@ -30,9 +30,9 @@ import org.apache.spark.sql.types.StructType;
  * popularity within a topic follows rank^-zipfExponent. Each user has a taste: a Dirichlet mixture
  * over 2-3 topics. A user's ~Poisson(eventsPerUser) watches each pick a topic from the taste and an
  * item of that topic by popularity, or, with probability channelStickiness, another item of the
- * previous item's channel. Timestamps increase over {@code days} days from startDate (UTC);
- * engagement is the watched fraction, higher when the item's topics match the taste. A user watches
- * an item at most once.
+ * previous item's channel, or now and then (10%) a trending item regardless of taste. Timestamps
+ * increase over {@code days} days from startDate (UTC); engagement is the watched fraction, higher
+ * when the item's topics match the taste. A user watches an item at most once.
  *
  * <p>Items are built on the driver and broadcast; users are simulated in parallel from {@code
  * spark.range(users)}, each with an RNG seeded by (seed, user), so the same config gives the same

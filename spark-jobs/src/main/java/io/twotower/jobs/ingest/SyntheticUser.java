@@ -16,6 +16,13 @@ final class SyntheticUser {
 
   private static final int RESAMPLE_TRIES = 32;
 
+  /**
+   * Share of picks from the popularity ranking of all items regardless of taste (a trending shelf).
+   * Without it, "each item at most once per user" caps how far a hit can reach beyond the users
+   * whose taste includes its topics, and the head of the popularity curve stays thin.
+   */
+  static final double TRENDING_SHARE = 0.1;
+
   final long id;
   final int[] tasteTopics;
   final double[] tasteWeights;
@@ -89,6 +96,9 @@ final class SyntheticUser {
   private int nextItem(SyntheticCatalog catalog, int previous, double channelStickiness) {
     if (previous >= 0 && random.nextDouble() < channelStickiness) {
       return catalog.itemsByChannel[catalog.itemChannel[previous]].sample(random);
+    }
+    if (random.nextDouble() < TRENDING_SHARE) {
+      return catalog.itemsOverall.sample(random);
     }
     return catalog.itemsByTopic[tasteTopic()].sample(random);
   }

