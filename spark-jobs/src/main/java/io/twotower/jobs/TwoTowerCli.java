@@ -42,7 +42,13 @@ public final class TwoTowerCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new TwoTowerCli());
     for (Stages stage : Stages.values()) {
-      CommandLine sub = new CommandLine(new StageCommand(stage));
+      // Standalone subcommands (benchmarks) bring their own options and need no session here.
+      CommandLine sub =
+          new CommandLine(
+              stage
+                  .standaloneCommand()
+                  .<Object>map(c -> c)
+                  .orElseGet(() -> new StageCommand(stage)));
       sub.getCommandSpec().usageMessage().description(stage.description());
       cli.addSubcommand(stage.command(), sub);
     }

@@ -1,0 +1,230 @@
+package io.twotower.jobs.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_add;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.pow;
+import static org.apache.spark.sql.functions.rand;
+
+import io.twotower.jobs.config.ConfigLoader;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.sampling.AggregateSettings;
+import io.twotower.sampling.ItemSamplingProbabilities;
+import io.twotower.sampling.ProbabilityKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench-sampling-aggregate}: is the aggregate estimator as cheap as a plain aggregation?
+ * Generates N synthetic events with spark.range (item = floor(items^u) for uniform u, a Zipf-like
+ * law with P(item = k) about 1 / (k ln items); day = id mod days), caches them, then times in the
+ * same session, each repetition in alternating order, every result written to Spark's noop sink (so
+ * the whole plan runs and nothing is collected):
+ *
+ * <ul>
+ *   <li>{@code groupBy-count}: the baseline, {@code events.groupBy(item).count()};
+ *   <li>{@code estimate}: {@link ItemSamplingProbabilities#estimate} without decay, and {@code
+ *       estimate-decay} with a 7-day half-life;
+ *   <li>{@code daily-counts}: {@link ItemSamplingProbabilities#dailyCounts} (the job's daily unit);
+ *   <li>{@code from-daily-counts-decay}: {@link ItemSamplingProbabilities#fromDailyCounts} over the
+ *       cached daily counts (what the job does after writing them).
+ * </ul>
+ *
+ * Prints method, median seconds and the ratio to the baseline's median, and writes {@code
+ * results.csv} (every repetition) and {@code summary.csv} to --out. The machine's load average is
+ * printed with the table: on a shared machine it is part of the result.
+ */
+@Command(mixinStandardHelpOptions = true, sortOptions = false)
+public final class BenchSamplingAggregateCommand implements Callable<Integer> {
+
+  private static final String BASELINE = "groupBy-count";
+  private static final LocalDate FIRST_DAY = LocalDate.of(2026, 1, 1);
+
+  @Option(
+      names = "--events",
+      paramLabel = "N",
+      description = "Synthetic events (default: ${DEFAULT-VALUE}).")
+  long events = 10_000_000;
+
+  @Option(
+      names = "--items",
+      paramLabel = "M",
+      description = "Distinct item ids (default: ${DEFAULT-VALUE}).")
+  int items = 1_000_000;
+
+  @Option(
+      names = "--days",
+      paramLabel = "D",
+      description = "Days the events spread over (default: ${DEFAULT-VALUE}).")
+  int days = 14;
+
+  @Option(
+      names = "--repetitions",
+      paramLabel = "R",
+      description = "Timed runs per method (default: ${DEFAULT-VALUE}).")
+  int repetitions = 5;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Output folder (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of("data", "bench", "sampling-aggregate");
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description = "Spark master (default: the config's spark.master).")
+  String master;
+
+  @Override
+  public Integer call() throws IOException {
+    Map<String, String> overrides = new LinkedHashMap<>();
+    if (master != null) {
+      overrides.put("spark.master", master);
+    }
+    JobConfig config = JobConfig.from(ConfigLoader.load(null, overrides));
+    SparkSession spark = SparkSessions.create(config.spark());
+    try {
+      run(spark);
+    } finally {
+      spark.stop();
+    }
+    return 0;
+  }
+
+  void run(SparkSession spark) throws IOException {
+    Files.createDirectories(out);
+    String loadBefore = loadAverage();
+    long start = System.nanoTime();
+    Dataset<Row> generated =
+        spark
+            .range(0, events, 1, Math.max(2, spark.sparkContext().defaultParallelism()))
+            .select(
+                floor(pow(lit((double) items), rand(7))).cast("int").minus(1).as("item"),
+                date_add(lit(FIRST_DAY), pmod(col("id"), lit(days)).cast("int")).as("day"))
+            .persist(StorageLevel.MEMORY_ONLY());
+    long rows = generated.count();
+    System.out.printf(
+        "bench-sampling-aggregate: %,d events over up to %,d items and %d days generated and cached"
+            + " in %.1f s; load average before: %s%n",
+        rows, items, days, (System.nanoTime() - start) / 1e9, loadBefore);
+
+    LocalDate windowEnd = FIRST_DAY.plusDays(days - 1L);
+    AggregateSettings plain = new AggregateSettings(8192, 0, 1e-9, ProbabilityKind.EXPECTED_COUNT);
+    AggregateSettings decay = new AggregateSettings(8192, 7, 1e-9, ProbabilityKind.EXPECTED_COUNT);
+    Dataset<Row> daily =
+        ItemSamplingProbabilities.dailyCounts(generated, "item", "day")
+            .persist(StorageLevel.MEMORY_ONLY());
+    long dailyRows = daily.count();
+    Map<String, Supplier<Dataset<Row>>> methods = new LinkedHashMap<>();
+    methods.put(BASELINE, () -> generated.groupBy("item").count());
+    methods.put(
+        "estimate",
+        () -> ItemSamplingProbabilities.estimate(generated, "item", "day", windowEnd, plain));
+    methods.put(
+        "estimate-decay",
+        () -> ItemSamplingProbabilities.estimate(generated, "item", "day", windowEnd, decay));
+    methods.put(
+        "daily-counts", () -> ItemSamplingProbabilities.dailyCounts(generated, "item", "day"));
+    methods.put(
+        "from-daily-counts-decay",
+        () -> ItemSamplingProbabilities.fromDailyCounts(daily, windowEnd, days, decay));
+
+    // One untimed warm-up of each method (JIT, first shuffle), then the timed repetitions.
+    methods.values().forEach(m -> m.get().write().format("noop").mode("overwrite").save());
+    Map<String, List<Double>> seconds = new LinkedHashMap<>();
+    methods.keySet().forEach(name -> seconds.put(name, new ArrayList<>()));
+    List<String> order = new ArrayList<>(methods.keySet());
+    StringBuilder results = new StringBuilder("method,repetition,seconds\n");
+    for (int r = 1; r <= repetitions; r++) {
+      for (String name : order) {
+        long t0 = System.nanoTime();
+        // estimate's validation action runs inside get(): it is part of the method's cost.
+        methods.get(name).get().write().format("noop").mode("overwrite").save();
+        double s = (System.nanoTime() - t0) / 1e9;
+        seconds.get(name).add(s);
+        results.append(String.format(Locale.ROOT, "%s,%d,%.3f%n", name, r, s));
+      }
+      java.util.Collections.reverse(order);
+    }
+    String loadAfter = loadAverage();
+    double baseline = median(seconds.get(BASELINE));
+    StringBuilder table =
+        new StringBuilder(
+            String.format(
+                "%n%,d events, %,d (item, day) groups, %d repetitions (alternating order), local"
+                    + " master %s%n%-26s %10s %10s%n",
+                rows,
+                dailyRows,
+                repetitions,
+                spark.sparkContext().master(),
+                "method",
+                "median s",
+                "ratio"));
+    StringBuilder summary =
+        new StringBuilder(
+            "method,median_seconds,ratio_to_groupby_count,events,load_before,load_after\n");
+    for (Map.Entry<String, List<Double>> e : seconds.entrySet()) {
+      double m = median(e.getValue());
+      table.append(
+          String.format(Locale.ROOT, "%-26s %10.2f %10.2f%n", e.getKey(), m, m / baseline));
+      summary.append(
+          String.format(
+              Locale.ROOT,
+              "%s,%.3f,%.3f,%d,%s,%s%n",
+              e.getKey(),
+              m,
+              m / baseline,
+              rows,
+              loadBefore.replace(',', ' '),
+              loadAfter.replace(',', ' ')));
+    }
+    table.append("load average before: ").append(loadBefore).append("; after: ").append(loadAfter);
+    System.out.println(table);
+    Files.writeString(out.resolve("results.csv"), results);
+    Files.writeString(out.resolve("summary.csv"), summary);
+    System.out.println("wrote " + out.toAbsolutePath());
+    daily.unpersist();
+    generated.unpersist();
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return parts[0]
+          + " "
+          + parts[1]
+          + " "
+          + parts[2]
+          + " (1/5/15 min, "
+          + Runtime.getRuntime().availableProcessors()
+          + " cores)";
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}

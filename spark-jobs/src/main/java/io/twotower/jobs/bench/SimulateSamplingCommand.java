@@ -1,0 +1,193 @@
+package io.twotower.jobs.bench;
+
+import io.twotower.sampling.SamplingSimulation;
+import io.twotower.sampling.SimulationResult;
+import io.twotower.sampling.SimulationSettings;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code simulate-sampling}: the paper's simulation of the streaming estimator (Yi et al. 2019,
+ * Sec. 6.1): M = 1000 items, batches of 128 with q_i proportional to i^2, flipped at step 10,000 to
+ * (M - 1 - i)^2; H = 5000, A = 0, B = 100. Runs every {@link SimulationSetting} for each seed (the
+ * same batches for every estimator of a seed) and writes to --out:
+ *
+ * <ul>
+ *   <li>{@code error-by-step.csv}: setting, seed, step, error (long format);
+ *   <li>{@code summary.csv}: setting, seed, plateau_error, steps_to_recover (empty: not recovered);
+ *   <li>{@code fig4-alpha.png}, {@code fig5-hashes.png}: error vs step, mean over seeds.
+ * </ul>
+ *
+ * and prints per setting the plateau error before the flip, the steps to recover after it and the
+ * mean error over the {@value #AFTER_FLIP_STEPS} steps from the flip, each a mean over seeds
+ * (criterion: {@link io.twotower.sampling.RecoveryCriterion#DEFAULT}). Plain Java: no Spark
+ * session.
+ */
+@Command(mixinStandardHelpOptions = true, sortOptions = false)
+public final class SimulateSamplingCommand implements Callable<Integer> {
+
+  /**
+   * Steps after the flip whose mean error the table also prints: a summary of recovery that needs
+   * no threshold (steps to recover hinge on a 10% band around a noisy plateau).
+   */
+  static final int AFTER_FLIP_STEPS = 1000;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Output folder (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of("data", "bench", "sampling-simulation");
+
+  @Option(
+      names = "--seeds",
+      paramLabel = "N",
+      description = "Number of seeds (1..N) averaged per setting (default: ${DEFAULT-VALUE}).")
+  int seeds = 5;
+
+  @Option(
+      names = "--steps",
+      paramLabel = "T",
+      description = "Simulated steps (default: ${DEFAULT-VALUE}, the paper's).")
+  long steps = 20_000;
+
+  @Option(
+      names = "--flip-step",
+      paramLabel = "S",
+      description = "Step at which the distribution flips (default: ${DEFAULT-VALUE}).")
+  long flipStep = 10_000;
+
+  @Override
+  public Integer call() throws IOException {
+    if (seeds < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this), "--seeds must be >= 1, got " + seeds);
+    }
+    Files.createDirectories(out);
+    List<SimulationSetting> settings = SimulationSetting.paperSettings();
+    Map<String, List<SimulationResult>> results = new LinkedHashMap<>();
+    long start = System.nanoTime();
+    try (BufferedWriter curves = Files.newBufferedWriter(out.resolve("error-by-step.csv"));
+        BufferedWriter summary = Files.newBufferedWriter(out.resolve("summary.csv"))) {
+      curves.write("setting,seed,step,error\n");
+      summary.write("setting,seed,plateau_error,steps_to_recover\n");
+      for (SimulationSetting setting : settings) {
+        List<SimulationResult> perSeed = new ArrayList<>();
+        for (long seed = 1; seed <= seeds; seed++) {
+          SimulationResult result =
+              SamplingSimulation.run(simulation(seed), setting.estimator().apply(seed));
+          perSeed.add(result);
+          writeCurve(curves, setting.name(), seed, result);
+          summary.write(
+              String.format(
+                  Locale.ROOT,
+                  "%s,%d,%.6g,%s%n",
+                  csv(setting.name()),
+                  seed,
+                  result.plateauError(),
+                  result.stepsToRecover().isPresent()
+                      ? Long.toString(result.stepsToRecover().getAsLong())
+                      : ""));
+        }
+        results.put(setting.name(), perSeed);
+      }
+    }
+    SimulationPlots.write(out, settings, results, flipStep);
+    System.out.print(table(settings, results));
+    System.out.printf(
+        "%nsimulate-sampling: %d settings x %d seeds x %,d steps in %.1f s; wrote %s%n",
+        settings.size(), seeds, steps, (System.nanoTime() - start) / 1e9, out.toAbsolutePath());
+    return 0;
+  }
+
+  private SimulationSettings simulation(long seed) {
+    SimulationSettings paper = SimulationSettings.paper(seed);
+    return new SimulationSettings(
+        paper.itemCount(), paper.batchSize(), flipStep, steps, seed, paper.recovery());
+  }
+
+  /** The printed table: plateau error and steps to recover, mean over seeds. */
+  static String table(
+      List<SimulationSetting> settings, Map<String, List<SimulationResult>> results) {
+    StringBuilder text = new StringBuilder();
+    text.append(
+        String.format(
+            "%n%-24s %-6s %14s %18s %24s%n",
+            "setting", "figure", "plateau error", "steps to recover", "error, 1000 after flip"));
+    for (SimulationSetting setting : settings) {
+      List<SimulationResult> perSeed = results.get(setting.name());
+      double plateau =
+          perSeed.stream().mapToDouble(SimulationResult::plateauError).average().orElse(0);
+      List<OptionalLong> recoveries =
+          perSeed.stream().map(SimulationResult::stepsToRecover).toList();
+      long recovered = recoveries.stream().filter(OptionalLong::isPresent).count();
+      String recovery =
+          recovered == 0
+              ? "not recovered"
+              : String.format(
+                      Locale.ROOT,
+                      "%.0f",
+                      recoveries.stream()
+                          .filter(OptionalLong::isPresent)
+                          .mapToLong(OptionalLong::getAsLong)
+                          .average()
+                          .orElse(0))
+                  + (recovered < perSeed.size()
+                      ? " (" + recovered + "/" + perSeed.size() + " seeds)"
+                      : "");
+      double afterFlip =
+          perSeed.stream()
+              .mapToDouble(
+                  r ->
+                      r.meanError(
+                          r.flipStep(),
+                          Math.min(r.errorByStep().length, r.flipStep() + AFTER_FLIP_STEPS - 1)))
+              .average()
+              .orElse(0);
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "%-24s %-6s %14.5f %18s %24.5f%n",
+              setting.name(),
+              setting.figure(),
+              plateau,
+              recovery,
+              afterFlip));
+    }
+    return text.toString();
+  }
+
+  private static void writeCurve(
+      BufferedWriter curves, String setting, long seed, SimulationResult result) {
+    String prefix = csv(setting) + "," + seed + ",";
+    try {
+      StringBuilder chunk = new StringBuilder(1 << 16);
+      double[] errors = result.errorByStep();
+      for (int i = 0; i < errors.length; i++) {
+        chunk.append(prefix).append(i + 1).append(',').append((float) errors[i]).append('\n');
+        if (chunk.length() > 60_000) {
+          curves.write(chunk.toString());
+          chunk.setLength(0);
+        }
+      }
+      curves.write(chunk.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String csv(String value) {
+    return value.contains(",") ? "\"" + value + "\"" : value;
+  }
+}
