@@ -12,18 +12,32 @@ import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.sampling.AggregateSettings;
+import io.twotower.sampling.GapEstimatorSettings;
 import io.twotower.sampling.ItemSamplingProbabilities;
 import io.twotower.sampling.ProbabilityKind;
+import java.nio.file.Path;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
  * {@code sampling}: the probability p_j that item j appears in a training batch, for the logQ
- * correction, estimated over the training window that ends on --date (default: the last training
- * day). Items are keyed by their model index, so items sharing an out-of-vocabulary bucket share
- * (pool) their probability, exactly as they share an embedding.
+ * correction. Items are keyed by their model index, so items sharing an out-of-vocabulary bucket
+ * share (pool) their probability, exactly as they share an embedding. Two estimators
+ * (sampling.estimator), one output layout, so either feeds training:
+ *
+ * <ul>
+ *   <li>aggregate: writes the chosen days' item counts to item_daily_counts (one dt partition per
+ *       day; a rerun replaces its days), then combines the sampling.window-days days ending on
+ *       --date/--to (default: the last training day) with decay, from that table.
+ *   <li>streaming: the paper's Algorithm 2 over the chosen days' examples in batch order, resumed
+ *       from the state saved after an earlier day (see {@link StreamingSampling} and {@link
+ *       StreamingState}); sequential on the driver.
+ * </ul>
+ *
+ * Items of item_features without an estimate get the floor.
  */
 public final class SamplingJob {
 
@@ -31,28 +45,27 @@ public final class SamplingJob {
 
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     SamplingConfig sampling = config.sampling();
-    if (sampling.estimator() != SamplingConfig.Estimator.AGGREGATE) {
-      throw JobException.badConfig(
-          "two-tower.sampling.estimator", "streaming", "aggregate (streaming is not wired yet)");
-    }
-    Dataset<Row> training =
-        store.read(Table.TRAINING_EXAMPLES).where(col("split").equalTo(HeldOutSplit.TRAIN));
-    if (dates.to() != null) {
-      training = training.where(col("dt").leq(lit(Date.valueOf(dates.to()))));
-    }
-    if (dates.from() != null) {
-      training = training.where(col("dt").geq(lit(Date.valueOf(dates.from()))));
-    }
-    LocalDate windowEnd = dates.to() != null ? dates.to() : lastDay(training);
+    Dataset<Row> training = trainingRows(store, dates);
     AggregateSettings settings =
         new AggregateSettings(
             config.train().batchSize(),
             sampling.halfLifeDays(),
             sampling.floor(),
             ProbabilityKind.valueOf(sampling.kind().name()));
-
-    Dataset<Row> estimate =
-        ItemSamplingProbabilities.estimate(training, "item_idx", "dt", windowEnd, settings);
+    LocalDate windowEnd;
+    Dataset<Row> estimate;
+    String estimator;
+    if (sampling.estimator() == SamplingConfig.Estimator.STREAMING) {
+      StreamingState state = runStreaming(store, training, dates, sampling, settings.batchSize());
+      windowEnd = state.lastDay;
+      estimate = StreamingSampling.estimates(store.spark(), state, settings);
+      estimator = "streaming";
+    } else {
+      windowEnd = dates.to() != null ? dates.to() : lastDay(training);
+      DailyItemCounts.write(store, training, dates);
+      estimate = DailyItemCounts.estimate(store, windowEnd, sampling.windowDays(), settings);
+      estimator = "aggregate";
+    }
     Dataset<Row> everyItem =
         ItemSamplingProbabilities.withFloorForMissing(
             estimate, store.read(Table.ITEM_FEATURES).select("item_idx"), "item_idx", settings);
@@ -61,9 +74,78 @@ public final class SamplingJob {
         everyItem
             .withColumnRenamed(ItemSamplingProbabilities.ITEM, "item_idx")
             .withColumn("window_end", lit(Date.valueOf(windowEnd)))
-            .withColumn("estimator", lit("aggregate"))
+            .withColumn("estimator", lit(estimator))
             .withColumn("kind", lit(sampling.kind().name().toLowerCase().replace('_', '-'))));
-    report(store, windowEnd);
+    report(store, estimator, windowEnd);
+  }
+
+  /** The estimator settings the config describes (A starts at step 0). */
+  static GapEstimatorSettings gapSettings(SamplingConfig.Streaming streaming) {
+    return new GapEstimatorSettings(
+        streaming.bucketsPerHash(),
+        streaming.hashCount(),
+        streaming.learningRate(),
+        0,
+        streaming.initialGap(),
+        streaming.hashSeed());
+  }
+
+  private static Dataset<Row> trainingRows(DeltaStore store, DateRange dates) {
+    Dataset<Row> training =
+        store.read(Table.TRAINING_EXAMPLES).where(col("split").equalTo(HeldOutSplit.TRAIN));
+    if (dates.to() != null) {
+      training = training.where(col("dt").leq(lit(Date.valueOf(dates.to()))));
+    }
+    if (dates.from() != null) {
+      training = training.where(col("dt").geq(lit(Date.valueOf(dates.from()))));
+    }
+    return training;
+  }
+
+  private static StreamingState runStreaming(
+      DeltaStore store,
+      Dataset<Row> training,
+      DateRange dates,
+      SamplingConfig sampling,
+      int batchSize) {
+    GapEstimatorSettings settings = gapSettings(sampling.streaming());
+    Path dataDir = store.dataDir();
+    Optional<Path> resumeFrom = StreamingState.latestBefore(dataDir, dates.from());
+    StreamingState state =
+        resumeFrom
+            .map(file -> StreamingState.load(file, settings))
+            .orElseGet(() -> StreamingState.fresh(settings));
+    long firstStep = state.lastStep + 1;
+    System.out.printf(
+        "sampling (streaming): %s; streaming the training rows of %s to the driver in batch order"
+            + " (toLocalIterator; the update is sequential, so this runs on one core)%n",
+        resumeFrom
+            .map(f -> "resuming the state after " + state.lastDay + " (" + f + ")")
+            .orElse("starting a fresh estimate"),
+        dates);
+    long start = System.nanoTime();
+    long fed =
+        StreamingSampling.feed(
+            StreamingSampling.inBatchOrder(training).toLocalIterator(),
+            state,
+            batchSize,
+            s -> s.save(dataDir));
+    if (fed == 0) {
+      throw JobException.of(
+          "No training examples to estimate sampling probabilities from",
+          "training_examples has no 'train' rows in " + dates,
+          "run `two-tower features` first, or widen --from/--to");
+    }
+    System.out.printf(
+        "sampling (streaming): fed %,d rows as steps %,d..%,d (batch %d) in %.1f s;"
+            + " state saved per day under %s%n",
+        fed,
+        firstStep,
+        state.lastStep,
+        batchSize,
+        (System.nanoTime() - start) / 1e9,
+        StreamingState.folder(dataDir));
+    return state;
   }
 
   private static LocalDate lastDay(Dataset<Row> training) {
@@ -77,7 +159,7 @@ public final class SamplingJob {
     return last.getDate(0).toLocalDate();
   }
 
-  private static void report(DeltaStore store, LocalDate windowEnd) {
+  private static void report(DeltaStore store, String estimator, LocalDate windowEnd) {
     Row summary =
         store
             .read(Table.ITEM_SAMPLING_PROBABILITY)
@@ -88,7 +170,9 @@ public final class SamplingJob {
                 max("p"))
             .first();
     System.out.printf(
-        "sampling: p_j for %,d item indices from %,d training events (window ending %s); p in [%.3g, %.3g]%n",
+        "sampling (%s): p_j for %,d item indices from %,d training events (window ending %s);"
+            + " p in [%.3g, %.3g]%n",
+        estimator,
         summary.getLong(0),
         summary.getLong(1),
         windowEnd,

@@ -68,6 +68,14 @@ public enum Table {
           .add("item_idx", IntegerType, false)
           .add("field_idx", createMapType(StringType, createArrayType(IntegerType, false)), false),
       "dt"),
+  /** Occurrences of each item index among one day's training examples (the sampling stage). */
+  ITEM_DAILY_COUNTS(
+      "item_daily_counts",
+      new StructType()
+          .add("item_idx", IntegerType, false)
+          .add("dt", DateType, false)
+          .add("count", LongType, false),
+      "dt"),
   ITEM_SAMPLING_PROBABILITY(
       "item_sampling_probability",
       new StructType()
