@@ -1,13 +1,7 @@
 package io.twotower.jobs.features;
 
-import static org.apache.spark.sql.types.DataTypes.DateType;
-import static org.apache.spark.sql.types.DataTypes.DoubleType;
-import static org.apache.spark.sql.types.DataTypes.IntegerType;
-import static org.apache.spark.sql.types.DataTypes.StringType;
-import static org.apache.spark.sql.types.DataTypes.TimestampType;
-import static org.apache.spark.sql.types.DataTypes.createArrayType;
-
 import io.twotower.jobs.config.FeaturesConfig.Reward;
+import io.twotower.jobs.tables.Table;
 import java.io.Serializable;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -26,16 +20,13 @@ import org.apache.spark.sql.types.StructType;
  */
 final class ExampleRows implements FlatMapFunction<Row, Row>, Serializable {
 
+  /** The training_examples columns this step fills; the candidate's features are joined after. */
   static final StructType SCHEMA =
-      new StructType()
-          .add("user_id", StringType, false)
-          .add("item_id", StringType, false)
-          .add("ts", TimestampType, false)
-          .add("dt", DateType, false)
-          .add("split", StringType, false)
-          .add("reward", DoubleType, false)
-          .add("history", createArrayType(StringType, false), false)
-          .add("history_idx", createArrayType(IntegerType, false), false);
+      new StructType(
+          java.util.stream.Stream.of(
+                  "user_id", "item_id", "ts", "dt", "split", "reward", "history", "history_idx")
+              .map(Table.TRAINING_EXAMPLES.requiredColumns()::apply)
+              .toArray(org.apache.spark.sql.types.StructField[]::new));
 
   private final int historyLength;
   private final Reward reward;

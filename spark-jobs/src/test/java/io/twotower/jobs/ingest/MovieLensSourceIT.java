@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
+import io.twotower.jobs.SharedData;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
@@ -44,12 +45,8 @@ class MovieLensSourceIT {
 
   @Test
   void ingestsMlLatestSmall() {
-    Optional<Path> folder = mlLatestSmall();
-    assumeTrue(
-        folder.isPresent(),
-        "ml-latest-small not found (looked for shared/data/ml-latest-small above "
-            + Path.of("").toAbsolutePath()
-            + " and -Dmovielens.small): download it from https://grouplens.org/datasets/movielens/");
+    Optional<Path> folder = SharedData.mlLatestSmall();
+    assumeTrue(folder.isPresent(), SharedData.MISSING_MOVIELENS);
     DeltaStore store = new DeltaStore(spark, scratch.resolve("ml-latest-small"));
 
     IngestReport report =
@@ -178,21 +175,6 @@ class MovieLensSourceIT {
         .hasMessageContaining("No MovieLens files in " + folder)
         .hasMessageContaining(
             "ratings.csv + movies.csv, u.data + u.item, ratings.dat + movies.dat");
-  }
-
-  /** ml-latest-small from -Dmovielens.small, else shared/data/ml-latest-small above this folder. */
-  static Optional<Path> mlLatestSmall() {
-    String property = System.getProperty("movielens.small");
-    if (property != null) {
-      return Optional.of(Path.of(property)).filter(Files::isDirectory);
-    }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared/data/ml-latest-small");
-      if (Files.isRegularFile(candidate.resolve("ratings.csv"))) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
   }
 
   private static String item100k(String id, String title, String release, int... genres) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.SharedData;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.Stages;
 import io.twotower.jobs.config.ConfigLoader;
@@ -11,7 +12,6 @@ import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.EvaluateJob;
 import io.twotower.jobs.evaluate.RecallReport;
 import io.twotower.jobs.tables.DeltaStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -22,12 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pipeline with conf/movielens.conf on ../shared/data/ml-latest-small (MovieLens is never
- * copied into the repository; users download it from GroupLens). Leave-last-out split: 610
- * held-out events; the popularity baseline is computed in the same run on the same events.
+ * copied into the repository; users download it from GroupLens). Leave-last-out split: 610 held-out
+ * events; the popularity baseline is computed in the same run on the same events.
  */
 class MovieLensPipelineIT {
 
-  static final Path MOVIELENS = locate();
+  static final Path MOVIELENS = SharedData.mlLatestSmall().orElse(null);
 
   @TempDir static Path scratch;
   static SparkSession spark;
@@ -35,12 +35,9 @@ class MovieLensPipelineIT {
 
   @BeforeAll
   static void runPipeline() {
-    assumeTrue(
-        MOVIELENS != null,
-        "MovieLens ml-latest-small not found at ../shared/data/ml-latest-small (relative to the"
-            + " repository): skipping. Download it from GroupLens to run this test.");
+    assumeTrue(MOVIELENS != null, SharedData.MISSING_MOVIELENS);
     spark = SparkTestSession.create(scratch);
-    Path conf = repositoryRoot().resolve("conf/movielens.conf");
+    Path conf = SharedData.repositoryRoot().resolve("conf/movielens.conf");
     JobConfig config =
         JobConfig.from(
             ConfigLoader.load(
@@ -73,15 +70,5 @@ class MovieLensPipelineIT {
     // An independent popularity run gave Recall@100 = 0.187 on this split.
     assertThat(popularity).isBetween(0.15, 0.22);
     assertThat(twoTower).isGreaterThan(popularity * 1.2);
-  }
-
-  private static Path locate() {
-    Path candidate = repositoryRoot().resolve("../shared/data/ml-latest-small").normalize();
-    return Files.isRegularFile(candidate.resolve("ratings.csv")) ? candidate : null;
-  }
-
-  private static Path repositoryRoot() {
-    Path here = Path.of("").toAbsolutePath();
-    return Files.isDirectory(here.resolve("spark-jobs")) ? here : here.getParent();
   }
 }
