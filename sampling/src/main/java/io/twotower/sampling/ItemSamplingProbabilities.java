@@ -24,8 +24,8 @@ import org.apache.spark.sql.types.DataType;
  * The aggregate estimate of p_j: count each item's occurrences in a window of days, weight days by
  * recency, and turn the weighted share q_j into a per-batch probability (see {@link
  * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by: the only
- * driver-side work is one single-row aggregate that validates the input and yields the window's
- * total weight; the returned Dataset is lazy.
+ * driver-side work is one validating aggregate (one row, or for {@link #estimate} one row per day)
+ * that also yields the window's total weight; the returned Dataset is lazy.
  *
  * <p>Output schema of {@link #estimate} and {@link #fromDailyCounts}, one row per item:
  *
@@ -82,31 +82,66 @@ public final class ItemSamplingProbabilities {
     Objects.requireNonNull(settings, "settings");
     InputSchema.requireColumn(events, "events", itemCol);
     InputSchema.requireDateColumn(events, "events", dayCol);
-    Column day = col(dayCol);
-    Row summary =
+    // One validating pass grouped by day: at most one row per day reaches the driver, and the
+    // window's total weight is summed there (no per-row pow, unlike a weight column in the scan).
+    long rows = 0;
+    long invalidItems = 0;
+    long nullDays = 0;
+    long afterEnd = 0;
+    double weight = 0;
+    for (Row perDay :
         events
-            .agg(
-                count(lit(1)),
-                count(when(ItemEventValidation.invalidItem(events, itemCol), 1)),
-                count(when(day.isNull(), 1)),
-                count(when(day.gt(lit(windowEnd)), 1)),
-                sum(decayWeight(day, windowEnd, settings)))
-            .first();
-    requireNoInvalid("events", itemCol, summary.getLong(1), "a null or blank item id");
-    requireNoInvalid("events", dayCol, summary.getLong(2), "a null day");
-    if (summary.getLong(3) > 0) {
-      throw SamplingErrors.eventsAfterWindowEnd(dayCol, summary.getLong(3), windowEnd);
+            .groupBy(col(dayCol))
+            .agg(count(lit(1)), count(when(ItemEventValidation.invalidItem(events, itemCol), 1)))
+            .collectAsList()) {
+      long n = perDay.getLong(1);
+      rows += n;
+      invalidItems += perDay.getLong(2);
+      if (perDay.isNullAt(0)) {
+        nullDays += n;
+      } else if (toLocalDate(perDay.get(0)).isAfter(windowEnd)) {
+        afterEnd += n;
+      } else {
+        weight += n * dayWeight(toLocalDate(perDay.get(0)), windowEnd, settings);
+      }
     }
-    if (summary.getLong(0) == 0) {
+    requireNoInvalid("events", itemCol, invalidItems, "a null or blank item id");
+    requireNoInvalid("events", dayCol, nullDays, "a null day");
+    if (afterEnd > 0) {
+      throw SamplingErrors.eventsAfterWindowEnd(dayCol, afterEnd, windowEnd);
+    }
+    if (rows == 0) {
       throw SamplingErrors.emptyWindow(
           "the events table is empty (window ending " + windowEnd + ")",
           "check that the training-data query selects the intended days");
     }
-    double totalWeight = requirePositiveWeight(summary.getDouble(4), settings);
+    double totalWeight = requirePositiveWeight(weight, settings);
     return probabilities(
-        weightedTotals(countPerItemAndDay(events, itemCol, dayCol), windowEnd, settings),
-        totalWeight,
-        settings);
+        perItem(events, itemCol, dayCol, windowEnd, settings), totalWeight, settings);
+  }
+
+  /**
+   * Count and decayed weight per item in one aggregation keyed by item alone, the same shuffle as a
+   * bare {@code groupBy(item).count()}: going through (item, day) first would aggregate over many
+   * more keys (most tail items occur on one day only) and shuffle twice.
+   */
+  private static Dataset<Row> perItem(
+      Dataset<Row> events,
+      String itemCol,
+      String dayCol,
+      LocalDate windowEnd,
+      AggregateSettings settings) {
+    if (!settings.decays()) {
+      return events
+          .groupBy(col(itemCol).as(ITEM))
+          .agg(count(lit(1)).as(COUNT))
+          .withColumn(WEIGHTED_COUNT, col(COUNT).cast("double"));
+    }
+    return events
+        .groupBy(col(itemCol).as(ITEM))
+        .agg(
+            count(lit(1)).as(COUNT),
+            sum(decayWeight(col(dayCol), windowEnd, settings)).as(WEIGHTED_COUNT));
   }
 
   /**
@@ -206,6 +241,19 @@ public final class ItemSamplingProbabilities {
                 lit(settings.floor()).as(P),
                 lit(Math.log(settings.floor())).as(LOG_P));
     return estimate.select(outputColumns()).unionByName(missing);
+  }
+
+  /** {@link #decayWeight} for one day on the driver, with the same floating-point operations. */
+  private static double dayWeight(LocalDate day, LocalDate windowEnd, AggregateSettings settings) {
+    if (!settings.decays()) {
+      return 1.0;
+    }
+    double ageDays = (double) java.time.temporal.ChronoUnit.DAYS.between(day, windowEnd);
+    return Math.pow(0.5, ageDays / settings.halfLifeDays());
+  }
+
+  private static LocalDate toLocalDate(Object value) {
+    return value instanceof LocalDate local ? local : ((java.sql.Date) value).toLocalDate();
   }
 
   /** Weight of a day: 0.5^((windowEnd - day) / halfLifeDays), or 1 without decay. */
