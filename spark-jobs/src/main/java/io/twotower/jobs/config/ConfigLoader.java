@@ -3,6 +3,7 @@ package io.twotower.jobs.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
 import io.twotower.jobs.JobException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +39,8 @@ public final class ConfigLoader {
             e);
       }
     }
-    Map<String, String> rooted = new LinkedHashMap<>();
-    overrides.forEach((key, value) -> rooted.put(rooted(key), value));
     try {
-      return ConfigFactory.parseMap(rooted, "--set")
+      return commandLine(overrides)
           .withFallback(ConfigFactory.systemProperties())
           .withFallback(ConfigFactory.systemEnvironmentOverrides())
           .withFallback(fromFile)
@@ -52,6 +51,30 @@ public final class ConfigLoader {
       throw JobException.wrap(
           "Invalid configuration", e.getMessage(), "check the key named above", e);
     }
+  }
+
+  /**
+   * --set values: a list or object ({@code [256, 128]}, {@code {a = 1}}) is parsed as HOCON,
+   * anything else is taken as a plain string (so {@code local[2]} or {@code hdfs://...} need no
+   * quoting); numbers and booleans convert when read.
+   */
+  private static Config commandLine(Map<String, String> overrides) {
+    Map<String, String> plain = new LinkedHashMap<>();
+    Config structured = ConfigFactory.empty();
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      String key = rooted(e.getKey());
+      String value = e.getValue().trim();
+      if (value.startsWith("[") || value.startsWith("{")) {
+        structured =
+            ConfigFactory.parseString(
+                    key + " = " + value,
+                    ConfigParseOptions.defaults().setOriginDescription("--set " + key))
+                .withFallback(structured);
+      } else {
+        plain.put(key, e.getValue());
+      }
+    }
+    return ConfigFactory.parseMap(plain, "--set").withFallback(structured);
   }
 
   private static String rooted(String key) {
