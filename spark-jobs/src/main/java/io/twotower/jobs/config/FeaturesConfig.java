@@ -2,7 +2,13 @@ package io.twotower.jobs.config;
 
 /** How events become training examples. */
 public record FeaturesConfig(
-    int historyLength, int minCount, int oovBuckets, Reward reward, Split split, int testDays) {
+    int historyLength,
+    int minCount,
+    int oovBuckets,
+    Reward reward,
+    Split split,
+    int testDays,
+    int testEvents) {
 
   /** Reward r_i from an event's engagement. */
   public enum Reward {
@@ -14,7 +20,14 @@ public record FeaturesConfig(
   /** Which events are held out for evaluation. */
   public enum Split {
     LEAVE_LAST_OUT,
+    LEAVE_LAST_N_OUT,
     LAST_DAYS
+  }
+
+  /** The split as written in the config file; leave-last-n-out names its N (leave-last-5-out). */
+  public String splitName() {
+    String name = split.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    return split == Split.LEAVE_LAST_N_OUT ? name.replace("-n-", "-" + testEvents + "-") : name;
   }
 
   static FeaturesConfig from(Settings s) {
@@ -24,6 +37,7 @@ public record FeaturesConfig(
         s.positiveInt("oov-buckets"),
         s.oneOf("reward", Reward.class),
         s.oneOf("split", Split.class),
-        s.positiveInt("test-days"));
+        s.positiveInt("test-days"),
+        s.positiveInt("test-events"));
   }
 }

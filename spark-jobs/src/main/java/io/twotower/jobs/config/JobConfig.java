@@ -16,7 +16,7 @@ public record JobConfig(
     FeaturesConfig features,
     SamplingConfig sampling,
     TrainConfig train,
-    List<Integer> evaluateKs,
+    EvaluateConfig evaluate,
     int exportTopK,
     Config raw) {
 
@@ -30,8 +30,13 @@ public record JobConfig(
         FeaturesConfig.from(s.child("features")),
         SamplingConfig.from(s.child("sampling")),
         TrainConfig.from(s.child("train")),
-        s.child("evaluate").positiveInts("ks"),
+        EvaluateConfig.from(s.child("evaluate")),
         s.child("export").positiveInt("top-k"),
         config);
+  }
+
+  /** The Recall@K cut-offs, {@code evaluate.ks}. */
+  public List<Integer> evaluateKs() {
+    return evaluate.ks();
   }
 }

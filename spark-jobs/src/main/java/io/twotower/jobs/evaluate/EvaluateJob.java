@@ -2,6 +2,9 @@ package io.twotower.jobs.evaluate;
 
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
+import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
+import io.twotower.jobs.config.EvaluateConfig.Baseline;
+import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
@@ -11,7 +14,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.spark.sql.Dataset;
@@ -20,13 +22,15 @@ import org.apache.spark.storage.StorageLevel;
 
 /**
  * {@code two-tower evaluate}: full-corpus Recall@K of the latest model on the held-out examples,
- * next to a popularity baseline (items ranked by training count) on the same pairs with the same
- * exclusions. Appends one row per method and K to {@code evaluations} and prints the table.
+ * next to the baselines of {@code evaluate.baselines} (popularity: items ranked by training count;
+ * als: {@link AlsBaseline}) on the same pairs with the same exclusions. Appends one row per method
+ * and K to {@code evaluations} and prints the table.
  */
 public final class EvaluateJob {
 
   public static final String TWO_TOWER = "two-tower";
   public static final String POPULARITY = "popularity";
+  public static final String ALS = "als";
 
   private EvaluateJob() {}
 
@@ -38,7 +42,8 @@ public final class EvaluateJob {
     Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
     Dataset<Row> items = store.read(Table.ITEM_FEATURES);
     Dataset<Row> heldOut =
-        HeldOutQueries.from(examples, dates).persist(StorageLevel.MEMORY_AND_DISK());
+        HeldOutQueries.from(examples, dates, config.features().split() == Split.LEAVE_LAST_N_OUT)
+            .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       if (heldOut.isEmpty()) {
         throw JobException.of(
@@ -55,13 +60,31 @@ public final class EvaluateJob {
               ShippedModelEncoder.of(store.spark(), model),
               ItemCorpora.twoTower(model, items),
               config.evaluateKs()));
-      methods.put(
-          POPULARITY,
-          RecallAtK.of(
-              heldOut,
-              QueryEncoder.constant(new float[] {1f}),
-              ItemCorpora.popularity(items, examples.filter("split = 'train'")),
-              config.evaluateKs()));
+      Dataset<Row> training = examples.filter("split = 'train'");
+      for (Baseline baseline : config.evaluate().baselines()) {
+        switch (baseline) {
+          case POPULARITY ->
+              methods.put(
+                  POPULARITY,
+                  RecallAtK.of(
+                      heldOut,
+                      QueryEncoder.constant(new float[] {1f}),
+                      ItemCorpora.popularity(items, training),
+                      config.evaluateKs()));
+          case ALS -> {
+            AlsConfig als =
+                AlsBaseline.tune(
+                    training,
+                    items,
+                    config.evaluate().als(),
+                    config.features(),
+                    config.evaluateKs());
+            System.out.println("als: " + als);
+            methods.put(
+                ALS, AlsBaseline.fit(training, items, als).recall(heldOut, config.evaluateKs()));
+          }
+        }
+      }
       RecallReport report =
           new RecallReport(
               UUID.randomUUID().toString(),
@@ -81,8 +104,8 @@ public final class EvaluateJob {
     }
   }
 
-  /** "leave-last-out" or "last-days", as in the config file. */
+  /** "leave-last-out", "leave-last-5-out" or "last-days". */
   static String splitName(JobConfig config) {
-    return config.features().split().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return config.features().splitName();
   }
 }

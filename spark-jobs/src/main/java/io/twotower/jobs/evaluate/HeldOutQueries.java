@@ -6,11 +6,14 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.first;
 
 import io.twotower.jobs.DateRange;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 
 /**
  * The evaluation queries: one per held-out ({@code split = 'test'}) example, i.e. one (query, item)
@@ -32,8 +35,29 @@ public final class HeldOutQueries {
    * held-out examples of {@code dates} ({@code dt}); exclusions come from all training days.
    */
   public static Dataset<Row> from(Dataset<Row> examples, DateRange dates) {
+    return from(examples, dates, false);
+  }
+
+  /**
+   * As {@link #from(Dataset, DateRange)}; with {@code trainingOnlyHistory} every held-out event of
+   * a user takes the history of the user's earliest held-out event (by ts, then item_id), i.e. the
+   * user's training-only history, as leave-last-n-out asks (see {@code HeldOutSplit}). The earlier
+   * held-out items then neither feed the query nor are excluded from the later events' rankings.
+   */
+  public static Dataset<Row> from(
+      Dataset<Row> examples, DateRange dates, boolean trainingOnlyHistory) {
     Dataset<Row> test = examples.filter(col("split").equalTo("test"));
-    Dataset<Row> heldOut = dates.predicate("dt").map(p -> test.filter(expr(p))).orElse(test);
+    if (trainingOnlyHistory) {
+      WindowSpec earliestFirst =
+          Window.partitionBy("user_id")
+              .orderBy(col("ts").asc(), col("item_id").asc())
+              .rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
+      test =
+          test.withColumn("history", first(col("history")).over(earliestFirst))
+              .withColumn("history_idx", first(col("history_idx")).over(earliestFirst));
+    }
+    Dataset<Row> held = test;
+    Dataset<Row> heldOut = dates.predicate("dt").map(p -> held.filter(expr(p))).orElse(held);
     Dataset<Row> trained =
         examples
             .filter(col("split").equalTo("train"))

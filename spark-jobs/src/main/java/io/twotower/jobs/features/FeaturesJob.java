@@ -58,8 +58,7 @@ public final class FeaturesJob {
     if (unknown > 0) {
       System.out.printf("features: %,d events reference unknown items -> quarantine%n", unknown);
     }
-    Dataset<Row> labelled =
-        HeldOutSplit.assign(known, settings.split(), settings.testDays()).cache();
+    Dataset<Row> labelled = HeldOutSplit.assign(known, settings).cache();
 
     if (dates.isAll() || !store.exists(Table.VOCABULARIES)) {
       store.overwrite(
