@@ -66,7 +66,11 @@ class SyntheticPipelineIT {
     // One example per event; one held-out event per user with two or more events.
     assertThat(store.read(Table.TRAINING_EXAMPLES).count()).isEqualTo(events);
     assertThat(store.read(Table.TRAINING_EXAMPLES).where("split = 'test'").count()).isEqualTo(300);
-    assertThat(store.read(Table.ITEM_SAMPLING_PROBABILITY).where("log_p IS NULL OR isnan(log_p) OR abs(log_p) = CAST('Infinity' AS DOUBLE)").count())
+    assertThat(
+            store
+                .read(Table.ITEM_SAMPLING_PROBABILITY)
+                .where("log_p IS NULL OR isnan(log_p) OR abs(log_p) = CAST('Infinity' AS DOUBLE)")
+                .count())
         .isZero();
     assertThat(store.read(Table.ITEM_EMBEDDINGS).count()).isEqualTo(400);
     assertThat(store.read(Table.USER_CANDIDATES).count()).isEqualTo(300 * 10);
