@@ -32,9 +32,10 @@ import org.apache.spark.sql.Row;
  *   <li>aggregate: writes the chosen days' item counts to item_daily_counts (one dt partition per
  *       day; a rerun replaces its days), then combines the sampling.window-days days ending on
  *       --date/--to (default: the last training day) with decay, from that table.
- *   <li>streaming: the paper's Algorithm 2 over the chosen days' examples in batch order, resumed
- *       from the state saved after an earlier day (see {@link StreamingSampling} and {@link
- *       StreamingState}); sequential on the driver.
+ *   <li>streaming: the paper's Algorithm 2 over the examples in batch order, resumed from the state
+ *       saved after the latest day before the chosen days and fed every day after it up to the last
+ *       chosen day (see {@link StreamingSampling} and {@link StreamingState}); sequential on the
+ *       driver.
  * </ul>
  *
  * Items of item_features without an estimate get the floor.
@@ -45,7 +46,6 @@ public final class SamplingJob {
 
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     SamplingConfig sampling = config.sampling();
-    Dataset<Row> training = trainingRows(store, dates);
     AggregateSettings settings =
         new AggregateSettings(
             config.train().batchSize(),
@@ -56,11 +56,12 @@ public final class SamplingJob {
     Dataset<Row> estimate;
     String estimator;
     if (sampling.estimator() == SamplingConfig.Estimator.STREAMING) {
-      StreamingState state = runStreaming(store, training, dates, sampling, settings.batchSize());
+      StreamingState state = runStreaming(store, dates, sampling, settings.batchSize());
       windowEnd = state.lastDay;
       estimate = StreamingSampling.estimates(store.spark(), state, settings);
       estimator = "streaming";
     } else {
+      Dataset<Row> training = trainingRows(store, dates);
       windowEnd = dates.to() != null ? dates.to() : lastDay(training);
       DailyItemCounts.write(store, training, dates);
       estimate = DailyItemCounts.estimate(store, windowEnd, sampling.windowDays(), settings);
@@ -102,12 +103,14 @@ public final class SamplingJob {
     return training;
   }
 
+  /**
+   * Resumes from the state saved after the latest day before the range (fresh without one) and
+   * feeds every training day after that state up to the range's end, so a run whose earlier days
+   * were never fed (a first run, a missed schedule) catches up instead of skipping them. The state
+   * is saved once, after the last day fed.
+   */
   private static StreamingState runStreaming(
-      DeltaStore store,
-      Dataset<Row> training,
-      DateRange dates,
-      SamplingConfig sampling,
-      int batchSize) {
+      DeltaStore store, DateRange dates, SamplingConfig sampling, int batchSize) {
     GapEstimatorSettings settings = gapSettings(sampling.streaming());
     Path dataDir = store.dataDir();
     Optional<Path> resumeFrom = StreamingState.latestBefore(dataDir, dates.from());
@@ -115,6 +118,8 @@ public final class SamplingJob {
         resumeFrom
             .map(file -> StreamingState.load(file, settings))
             .orElseGet(() -> StreamingState.fresh(settings));
+    DateRange fed =
+        new DateRange(state.lastDay == null ? null : state.lastDay.plusDays(1), dates.to());
     long firstStep = state.lastStep + 1;
     System.out.printf(
         "sampling (streaming): %s; streaming the training rows of %s to the driver in batch order"
@@ -122,29 +127,30 @@ public final class SamplingJob {
         resumeFrom
             .map(f -> "resuming the state after " + state.lastDay + " (" + f + ")")
             .orElse("starting a fresh estimate"),
-        dates);
+        fed);
     long start = System.nanoTime();
-    long fed =
+    long rows =
         StreamingSampling.feed(
-            StreamingSampling.inBatchOrder(training).toLocalIterator(),
+            StreamingSampling.inBatchOrder(trainingRows(store, fed)).toLocalIterator(),
             state,
-            batchSize,
-            s -> s.save(dataDir));
-    if (fed == 0) {
+            batchSize);
+    if (rows == 0) {
       throw JobException.of(
           "No training examples to estimate sampling probabilities from",
-          "training_examples has no 'train' rows in " + dates,
+          "training_examples has no 'train' rows in " + fed,
           "run `two-tower features` first, or widen --from/--to");
     }
+    Path saved = state.save(dataDir);
     System.out.printf(
         "sampling (streaming): fed %,d rows as steps %,d..%,d (batch %d) in %.1f s;"
-            + " state saved per day under %s%n",
-        fed,
+            + " state after %s saved to %s%n",
+        rows,
         firstStep,
         state.lastStep,
         batchSize,
         (System.nanoTime() - start) / 1e9,
-        StreamingState.folder(dataDir));
+        state.lastDay,
+        saved);
     return state;
   }
 

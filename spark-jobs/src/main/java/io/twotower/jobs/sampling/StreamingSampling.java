@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -47,13 +46,12 @@ final class StreamingSampling {
   }
 
   /**
-   * Feeds {@code rows} (dt, ts, user_id, item_idx, in batch order) into {@code state}, calling
-   * {@code dayDone} after each day's last batch with the state as of the end of that day.
+   * Feeds {@code rows} (dt, ts, user_id, item_idx, in batch order) into {@code state}, cutting a
+   * batch at every change of day; {@code state.lastDay} is the last day fed.
    *
    * @return the number of rows fed
    */
-  static long feed(
-      Iterator<Row> rows, StreamingState state, int batchSize, Consumer<StreamingState> dayDone) {
+  static long feed(Iterator<Row> rows, StreamingState state, int batchSize) {
     long[] batch = new long[batchSize];
     int size = 0;
     long fed = 0;
@@ -69,8 +67,6 @@ final class StreamingSampling {
       LocalDate rowDay = row.getDate(0).toLocalDate();
       if (day != null && !rowDay.equals(day)) {
         size = step(state, batch, size);
-        state.lastDay = day;
-        dayDone.accept(state);
       }
       day = rowDay;
       int item = row.getInt(3);
@@ -84,7 +80,6 @@ final class StreamingSampling {
     if (day != null) {
       step(state, batch, size);
       state.lastDay = day;
-      dayDone.accept(state);
     }
     return fed;
   }

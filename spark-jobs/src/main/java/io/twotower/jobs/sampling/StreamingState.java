@@ -28,11 +28,11 @@ import java.util.zip.GZIPOutputStream;
  * global step, the last day fed and every item's occurrence count since the state began (to tell
  * items never seen, which get the floor, from items whose bucket merely collided).
  *
- * <p>On disk: {@code <data-dir>/sampling-state/streaming-<yyyy-MM-dd>.state}, one file per day,
- * holding the state after that day; gzip of a small header, the counts and {@link
- * EstimatorSnapshots}' payload. A run whose first day is d resumes from the latest file before d,
- * so rerunning a day gives the same result; later days' files are left as they are. Written with
- * java.nio to the driver's file system, like the rest of data-dir.
+ * <p>On disk: {@code <data-dir>/sampling-state/streaming-<yyyy-MM-dd>.state}, the state after that
+ * day, one file per run (a daily schedule leaves one per day); gzip of a small header, the counts
+ * and {@link EstimatorSnapshots}' payload. A run whose first day is d resumes from the latest file
+ * before d, so rerunning a day gives the same result; later days' files are left as they are.
+ * Written with java.nio to the driver's file system, like the rest of data-dir.
  */
 final class StreamingState {
 

@@ -169,7 +169,8 @@ class SamplingJobIT {
               assertThat(r.<java.sql.Date>getAs("window_end").toLocalDate()).isEqualTo(DAY2);
               assertThat(Double.isFinite(r.<Double>getAs("log_p"))).isTrue();
             });
-    assertThat(Files.isRegularFile(StreamingState.file(store.dataDir(), DAY1))).isTrue();
+    // One state file per run: the state after its last day.
+    assertThat(Files.isRegularFile(StreamingState.file(store.dataDir(), DAY1))).isFalse();
     assertThat(Files.isRegularFile(StreamingState.file(store.dataDir(), DAY2))).isTrue();
   }
 
@@ -186,6 +187,18 @@ class SamplingJobIT {
 
     SamplingJob.run(daily, config("streaming", "0.5"), DateRange.day(DAY2));
     assertThat(comparable(daily)).isEqualTo(uninterrupted);
+  }
+
+  @Test
+  void aDayWithoutStateForTheDaysBeforeItCatchesUpFromTheFirstDay() {
+    DeltaStore once = storeWithInputs("catch-up-once");
+    SamplingJob.run(once, config("streaming", "0.5"), DateRange.ALL);
+
+    DeltaStore missedDayOne = storeWithInputs("catch-up");
+    SamplingJob.run(missedDayOne, config("streaming", "0.5"), DateRange.day(DAY2));
+
+    assertThat(comparable(missedDayOne)).isEqualTo(comparable(once));
+    assertThat(Files.isRegularFile(StreamingState.file(missedDayOne.dataDir(), DAY1))).isFalse();
   }
 
   @Test
