@@ -3,6 +3,7 @@ package io.twotower.sampling;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.datediff;
+import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.expm1;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
@@ -13,6 +14,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Objects;
 import org.apache.spark.sql.Column;
@@ -56,6 +58,9 @@ public final class ItemSamplingProbabilities {
   public static final String P = "p";
   public static final String LOG_P = "log_p";
 
+  /** Windows older than this (in days, about 270 years) fall back to computing pow per event. */
+  private static final long MAX_TABULATED_AGE = 100_000;
+
   private static final String[] OUTPUT = {
     ITEM, COUNT, WEIGHTED_COUNT, Q, P_EXPECTED, P_AT_LEAST_ONCE, P, LOG_P
   };
@@ -88,6 +93,7 @@ public final class ItemSamplingProbabilities {
     long invalidItems = 0;
     long nullDays = 0;
     long afterEnd = 0;
+    long oldestAge = 0;
     double weight = 0;
     for (Row perDay :
         events
@@ -102,7 +108,9 @@ public final class ItemSamplingProbabilities {
       } else if (toLocalDate(perDay.get(0)).isAfter(windowEnd)) {
         afterEnd += n;
       } else {
-        weight += n * dayWeight(toLocalDate(perDay.get(0)), windowEnd, settings);
+        LocalDate day = toLocalDate(perDay.get(0));
+        weight += n * dayWeight(day, windowEnd, settings);
+        oldestAge = Math.max(oldestAge, ChronoUnit.DAYS.between(day, windowEnd));
       }
     }
     requireNoInvalid("events", itemCol, invalidItems, "a null or blank item id");
@@ -116,8 +124,8 @@ public final class ItemSamplingProbabilities {
           "check that the training-data query selects the intended days");
     }
     double totalWeight = requirePositiveWeight(weight, settings);
-    return probabilities(
-        perItem(events, itemCol, dayCol, windowEnd, settings), totalWeight, settings);
+    Column weightOfRow = tabulatedDecayWeight(col(dayCol), windowEnd, oldestAge, settings);
+    return probabilities(perItem(events, itemCol, weightOfRow, settings), totalWeight, settings);
   }
 
   /**
@@ -126,11 +134,7 @@ public final class ItemSamplingProbabilities {
    * more keys (most tail items occur on one day only) and shuffle twice.
    */
   private static Dataset<Row> perItem(
-      Dataset<Row> events,
-      String itemCol,
-      String dayCol,
-      LocalDate windowEnd,
-      AggregateSettings settings) {
+      Dataset<Row> events, String itemCol, Column weightOfRow, AggregateSettings settings) {
     if (!settings.decays()) {
       return events
           .groupBy(col(itemCol).as(ITEM))
@@ -139,9 +143,7 @@ public final class ItemSamplingProbabilities {
     }
     return events
         .groupBy(col(itemCol).as(ITEM))
-        .agg(
-            count(lit(1)).as(COUNT),
-            sum(decayWeight(col(dayCol), windowEnd, settings)).as(WEIGHTED_COUNT));
+        .agg(count(lit(1)).as(COUNT), sum(weightOfRow).as(WEIGHTED_COUNT));
   }
 
   /**
@@ -243,13 +245,36 @@ public final class ItemSamplingProbabilities {
     return estimate.select(outputColumns()).unionByName(missing);
   }
 
-  /** {@link #decayWeight} for one day on the driver, with the same floating-point operations. */
+  /**
+   * {@link #decayWeight} for one day on the driver, with the same floating-point operations
+   * (Spark's pow is StrictMath.pow).
+   */
   private static double dayWeight(LocalDate day, LocalDate windowEnd, AggregateSettings settings) {
-    if (!settings.decays()) {
-      return 1.0;
+    return settings.decays()
+        ? ageWeight((double) ChronoUnit.DAYS.between(day, windowEnd), settings)
+        : 1.0;
+  }
+
+  private static double ageWeight(double ageDays, AggregateSettings settings) {
+    return StrictMath.pow(0.5, ageDays / settings.halfLifeDays());
+  }
+
+  /**
+   * {@link #decayWeight} read from a literal array indexed by the day's age (0..oldestAge),
+   * computed on the driver: one array read per event instead of a pow, which made the decayed
+   * estimate cost 1.5 times a plain count. Ages are those of the validated days, so every lookup is
+   * in range.
+   */
+  private static Column tabulatedDecayWeight(
+      Column day, LocalDate windowEnd, long oldestAge, AggregateSettings settings) {
+    if (!settings.decays() || oldestAge >= MAX_TABULATED_AGE) {
+      return decayWeight(day, windowEnd, settings);
     }
-    double ageDays = (double) java.time.temporal.ChronoUnit.DAYS.between(day, windowEnd);
-    return Math.pow(0.5, ageDays / settings.halfLifeDays());
+    double[] weightByAge = new double[(int) oldestAge + 1];
+    for (int age = 0; age <= oldestAge; age++) {
+      weightByAge[age] = ageWeight(age, settings);
+    }
+    return element_at(lit(weightByAge), datediff(lit(windowEnd), day).plus(1));
   }
 
   private static LocalDate toLocalDate(Object value) {
