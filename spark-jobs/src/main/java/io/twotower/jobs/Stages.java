@@ -38,6 +38,10 @@ public enum Stages {
       "bench-sampling-aggregate",
       "Benchmark: the aggregate estimator against a bare groupBy(item).count() on the same synthetic events.",
       io.twotower.jobs.bench.BenchSamplingAggregateCommand::new),
+  COMPARE(
+      "compare",
+      "Benchmark: train and evaluate every combination of --vary values (x --seeds) on the current tables, with the baselines, as one Recall table.",
+      io.twotower.jobs.bench.CompareModelsCommand::new),
   PIPELINE(
       "pipeline",
       "Run every stage in order: ingest, features, sampling, train, evaluate, export.",

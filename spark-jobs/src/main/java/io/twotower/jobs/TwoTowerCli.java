@@ -1,18 +1,14 @@
 package io.twotower.jobs;
 
-import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.spark.SparkSessions;
 import io.twotower.jobs.tables.DeltaStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -75,25 +71,7 @@ public final class TwoTowerCli implements Runnable {
 
     private final Stages stage;
 
-    @Option(
-        names = "--config",
-        paramLabel = "FILE",
-        description =
-            "HOCON config file (default: conf/local.conf when it exists, else built-in defaults).")
-    Path config;
-
-    @Option(
-        names = "--set",
-        paramLabel = "KEY=VALUE",
-        description =
-            "Override one config key, e.g. --set train.epochs=3 (repeatable; wins over the file).")
-    Map<String, String> overrides = new LinkedHashMap<>();
-
-    @Option(
-        names = "--data-dir",
-        paramLabel = "DIR",
-        description = "Root folder of the Delta tables (config: data-dir).")
-    Path dataDir;
+    @Mixin ConfigOptions configOptions = new ConfigOptions();
 
     @Option(
         names = "--date",
@@ -119,7 +97,7 @@ public final class TwoTowerCli implements Runnable {
 
     @Override
     public Integer call() {
-      JobConfig jobConfig = JobConfig.from(ConfigLoader.load(configFile(), withDataDir()));
+      JobConfig jobConfig = configOptions.load();
       DateRange dates = dates();
       SparkSession spark = SparkSessions.create(jobConfig.spark());
       try {
@@ -128,22 +106,6 @@ public final class TwoTowerCli implements Runnable {
       } finally {
         spark.stop();
       }
-    }
-
-    private Path configFile() {
-      if (config != null) {
-        return config;
-      }
-      Path local = Path.of("conf", "local.conf");
-      return Files.isRegularFile(local) ? local : null;
-    }
-
-    private Map<String, String> withDataDir() {
-      Map<String, String> all = new LinkedHashMap<>(overrides);
-      if (dataDir != null) {
-        all.put("data-dir", dataDir.toString());
-      }
-      return all;
     }
 
     private DateRange dates() {

@@ -39,52 +39,11 @@ public final class EvaluateJob {
     ModelStore models = new ModelStore(store.dataDir());
     String modelId = models.latestId();
     TwoTowerModel model = models.load(modelId);
-    Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
-    Dataset<Row> items = store.read(Table.ITEM_FEATURES);
-    Dataset<Row> heldOut =
-        HeldOutQueries.from(examples, dates, config.features().split() == Split.LEAVE_LAST_N_OUT)
-            .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> heldOut = heldOutQueries(store, config, dates);
     try {
-      if (heldOut.isEmpty()) {
-        throw JobException.of(
-            "No held-out examples to evaluate (" + dates + ")",
-            "training_examples has no rows with split = 'test' in that range",
-            "rerun `two-tower features` (features.split = leave-last-out or last-days), or widen"
-                + " --from/--to");
-      }
       Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();
-      methods.put(
-          TWO_TOWER,
-          RecallAtK.of(
-              heldOut,
-              ShippedModelEncoder.of(store.spark(), model),
-              ItemCorpora.twoTower(model, items),
-              config.evaluateKs()));
-      Dataset<Row> training = examples.filter("split = 'train'");
-      for (Baseline baseline : config.evaluate().baselines()) {
-        switch (baseline) {
-          case POPULARITY ->
-              methods.put(
-                  POPULARITY,
-                  RecallAtK.of(
-                      heldOut,
-                      QueryEncoder.constant(new float[] {1f}),
-                      ItemCorpora.popularity(items, training),
-                      config.evaluateKs()));
-          case ALS -> {
-            AlsConfig als =
-                AlsBaseline.tune(
-                    training,
-                    items,
-                    config.evaluate().als(),
-                    config.features(),
-                    config.evaluateKs());
-            System.out.println("als: " + als);
-            methods.put(
-                ALS, AlsBaseline.fit(training, items, als).recall(heldOut, config.evaluateKs()));
-          }
-        }
-      }
+      methods.put(TWO_TOWER, twoTowerRecall(store, model, heldOut, config.evaluateKs()));
+      methods.putAll(baselineRecalls(store, config, heldOut));
       RecallReport report =
           new RecallReport(
               UUID.randomUUID().toString(),
@@ -102,6 +61,67 @@ public final class EvaluateJob {
     } finally {
       heldOut.unpersist();
     }
+  }
+
+  /**
+   * The held-out queries of {@code dates} under the config's split, persisted (the caller
+   * unpersists them); fails when there are none.
+   */
+  public static Dataset<Row> heldOutQueries(DeltaStore store, JobConfig config, DateRange dates) {
+    Dataset<Row> heldOut =
+        HeldOutQueries.from(
+                store.read(Table.TRAINING_EXAMPLES),
+                dates,
+                config.features().split() == Split.LEAVE_LAST_N_OUT)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    if (heldOut.isEmpty()) {
+      heldOut.unpersist();
+      throw JobException.of(
+          "No held-out examples to evaluate (" + dates + ")",
+          "training_examples has no rows with split = 'test' in that range",
+          "rerun `two-tower features` (features.split = leave-last-out or last-days), or widen"
+              + " --from/--to");
+    }
+    return heldOut;
+  }
+
+  /** Full-corpus Recall@K of {@code model} on {@code heldOut}. */
+  public static RecallAtK.Recall twoTowerRecall(
+      DeltaStore store, TwoTowerModel model, Dataset<Row> heldOut, List<Integer> ks) {
+    return RecallAtK.of(
+        heldOut,
+        ShippedModelEncoder.of(store.spark(), model),
+        ItemCorpora.twoTower(model, store.read(Table.ITEM_FEATURES)),
+        ks);
+  }
+
+  /** Recall@K of each of {@code evaluate.baselines} on the same held-out queries. */
+  public static Map<String, RecallAtK.Recall> baselineRecalls(
+      DeltaStore store, JobConfig config, Dataset<Row> heldOut) {
+    Dataset<Row> items = store.read(Table.ITEM_FEATURES);
+    Dataset<Row> training = store.read(Table.TRAINING_EXAMPLES).filter("split = 'train'");
+    Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();
+    for (Baseline baseline : config.evaluate().baselines()) {
+      switch (baseline) {
+        case POPULARITY ->
+            methods.put(
+                POPULARITY,
+                RecallAtK.of(
+                    heldOut,
+                    QueryEncoder.constant(new float[] {1f}),
+                    ItemCorpora.popularity(items, training),
+                    config.evaluateKs()));
+        case ALS -> {
+          AlsConfig als =
+              AlsBaseline.tune(
+                  training, items, config.evaluate().als(), config.features(), config.evaluateKs());
+          System.out.println("als: " + als);
+          methods.put(
+              ALS, AlsBaseline.fit(training, items, als).recall(heldOut, config.evaluateKs()));
+        }
+      }
+    }
+    return methods;
   }
 
   /** "leave-last-out", "leave-last-5-out" or "last-days". */

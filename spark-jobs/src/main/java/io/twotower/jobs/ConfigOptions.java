@@ -1,0 +1,55 @@
+package io.twotower.jobs;
+
+import io.twotower.jobs.config.ConfigLoader;
+import io.twotower.jobs.config.JobConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The config options every Spark subcommand takes (a picocli mixin): file, overrides, data-dir. */
+public final class ConfigOptions {
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "HOCON config file (default: conf/local.conf when it exists, else built-in defaults).")
+  Path config;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Override one config key, e.g. --set train.epochs=3 (repeatable; wins over the file).")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Root folder of the Delta tables (config: data-dir).")
+  Path dataDir;
+
+  /** The job config: file, then --set, then --data-dir, then {@code more} (which win). */
+  public JobConfig load(Map<String, String> more) {
+    Map<String, String> all = new LinkedHashMap<>(overrides);
+    if (dataDir != null) {
+      all.put("data-dir", dataDir.toString());
+    }
+    all.putAll(more);
+    return JobConfig.from(ConfigLoader.load(configFile(), all));
+  }
+
+  public JobConfig load() {
+    return load(Map.of());
+  }
+
+  private Path configFile() {
+    if (config != null) {
+      return config;
+    }
+    Path local = Path.of("conf", "local.conf");
+    return Files.isRegularFile(local) ? local : null;
+  }
+}

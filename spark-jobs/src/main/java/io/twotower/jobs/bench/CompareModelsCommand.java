@@ -1,0 +1,179 @@
+package io.twotower.jobs.bench;
+
+import io.twotower.jobs.ConfigOptions;
+import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobException;
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.evaluate.EvaluateJob;
+import io.twotower.jobs.evaluate.RecallAtK.Recall;
+import io.twotower.jobs.model.ModelStore;
+import io.twotower.jobs.sampling.SamplingJob;
+import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.train.TrainJob;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code compare}: which training configuration retrieves best? On the tables the earlier stages
+ * wrote (features, and sampling unless a sampling key varies), trains and evaluates every
+ * combination of the {@code --vary} values, each {@code --seeds} times with train.seed = base seed
+ * + 0, 1, ..., and scores every model and every baseline of {@code evaluate.baselines} on the same
+ * held-out events in one Spark session. Prints Recall@K per combination (mean, and the standard
+ * deviation over seeds when there are several) and writes {@code runs.csv} (one row per trained
+ * model) and {@code summary.csv} to --out.
+ *
+ * <p>Models go to the model store like any trained model (LATEST moves); rows are not appended to
+ * the evaluations table.
+ */
+@Command(mixinStandardHelpOptions = true, sortOptions = false)
+public final class CompareModelsCommand implements Callable<Integer> {
+
+  @Mixin ConfigOptions configOptions = new ConfigOptions();
+
+  @Option(
+      names = "--vary",
+      paramLabel = "KEY=V1,V2,...",
+      description =
+          "A config key and the values to try, e.g. --vary train.temperature=0.05,0.1 (repeatable;"
+              + " every combination runs).")
+  Map<String, String> vary = new LinkedHashMap<>();
+
+  @Option(
+      names = "--seeds",
+      paramLabel = "N",
+      description = "Trainings per combination, with seeds train.seed + 0..N-1 (default: 1).")
+  int seeds = 1;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Output folder (default: <data-dir>/bench/compare).")
+  Path out;
+
+  @Override
+  public Integer call() throws IOException {
+    if (seeds < 1) {
+      throw JobException.of(
+          "--seeds " + seeds + " is not a number of trainings",
+          "each combination trains at least once",
+          "pass --seeds 1 or more");
+    }
+    JobConfig base = configOptions.load();
+    List<Map<String, String>> combinations = combinations(vary);
+    Path folder = out != null ? out : base.dataDir().resolve("bench").resolve("compare");
+    Files.createDirectories(folder);
+    SparkSession spark = SparkSessions.create(base.spark());
+    try {
+      run(new DeltaStore(spark, base.dataDir()), base, combinations, folder);
+    } finally {
+      spark.stop();
+    }
+    return 0;
+  }
+
+  private void run(
+      DeltaStore store, JobConfig base, List<Map<String, String>> combinations, Path folder)
+      throws IOException {
+    List<Integer> ks = base.evaluateKs();
+    Dataset<Row> heldOut = EvaluateJob.heldOutQueries(store, base, DateRange.ALL);
+    StringBuilder runs =
+        new StringBuilder(
+            "combination,seed,model_id,train_seconds,final_loss,"
+                + ks.stream().map(k -> "recall_at_" + k).collect(Collectors.joining(","))
+                + "\n");
+    Map<String, List<List<Double>>> byCombination = new LinkedHashMap<>();
+    try {
+      Map<String, Recall> baselines = EvaluateJob.baselineRecalls(store, base, heldOut);
+      boolean samplingVaries = vary.keySet().stream().anyMatch(k -> k.startsWith("sampling."));
+      int total = combinations.size() * seeds;
+      int done = 0;
+      for (Map<String, String> combination : combinations) {
+        String name = name(combination);
+        for (int s = 0; s < seeds; s++) {
+          Map<String, String> settings = new LinkedHashMap<>(combination);
+          settings.put("train.seed", Long.toString(base.train().seed() + s));
+          JobConfig config = configOptions.load(settings);
+          System.out.printf(
+              "%ncompare: [%d/%d] %s, seed %s%n", ++done, total, name, settings.get("train.seed"));
+          if (samplingVaries) {
+            SamplingJob.run(store, config, DateRange.ALL);
+          }
+          TrainJob.Result trained = TrainJob.train(store, config, DateRange.ALL);
+          Recall recall =
+              EvaluateJob.twoTowerRecall(
+                  store, new ModelStore(store.dataDir()).load(trained.modelId()), heldOut, ks);
+          byCombination.computeIfAbsent(name, n -> new ArrayList<>()).add(recall.recall());
+          runs.append(
+              String.format(
+                  Locale.ROOT,
+                  "\"%s\",%s,%s,%.1f,%.5f,%s%n",
+                  name,
+                  settings.get("train.seed"),
+                  trained.modelId(),
+                  trained.seconds(),
+                  trained.finalLoss(),
+                  recall.recall().stream()
+                      .map(r -> String.format(Locale.ROOT, "%.5f", r))
+                      .collect(Collectors.joining(","))));
+          Files.writeString(folder.resolve("runs.csv"), runs);
+          System.out.printf("compare: %s, seed %s: %s%n", name, settings.get("train.seed"), recall);
+        }
+      }
+      baselines.forEach((method, recall) -> byCombination.put(method, List.of(recall.recall())));
+      ComparisonTable table =
+          new ComparisonTable(base.features().splitName(), heldOut.count(), ks, byCombination);
+      System.out.print(table.text());
+      Files.writeString(folder.resolve("summary.csv"), table.csv());
+      System.out.println("wrote " + folder.toAbsolutePath());
+    } finally {
+      heldOut.unpersist();
+    }
+  }
+
+  /** Every combination of the varied values, the first key varying slowest. */
+  static List<Map<String, String>> combinations(Map<String, String> vary) {
+    List<Map<String, String>> combinations = new ArrayList<>();
+    combinations.add(new LinkedHashMap<>());
+    for (Map.Entry<String, String> key : vary.entrySet()) {
+      List<Map<String, String>> extended = new ArrayList<>();
+      for (Map<String, String> partial : combinations) {
+        for (String value : key.getValue().split(",")) {
+          if (value.isBlank()) {
+            throw JobException.of(
+                "--vary " + key.getKey() + "=" + key.getValue() + " has an empty value",
+                "values are separated by commas",
+                "list the values as --vary " + key.getKey() + "=V1,V2");
+          }
+          Map<String, String> next = new LinkedHashMap<>(partial);
+          next.put(key.getKey(), value.trim());
+          extended.add(next);
+        }
+      }
+      combinations = extended;
+    }
+    return combinations;
+  }
+
+  private static String name(Map<String, String> combination) {
+    return combination.isEmpty()
+        ? "config as given"
+        : combination.entrySet().stream()
+            .map(e -> e.getKey().replaceFirst("^train\\.", "") + "=" + e.getValue())
+            .collect(Collectors.joining(" "));
+  }
+}
