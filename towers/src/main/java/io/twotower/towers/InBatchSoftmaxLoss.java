@@ -3,6 +3,7 @@ package io.twotower.towers;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The in-batch sampled softmax of the paper (eq. 3 with the logQ correction of section 4), as a
@@ -19,11 +20,17 @@ import org.nd4j.autodiff.samediff.SameDiff;
  *       divides the score and the gradients by the minibatch size itself.
  * </ul>
  *
- * <p>Logits are s_ij = &lt;u_i, v_j&gt; / tau, minus log p_j when the correction is {@link
- * LogQCorrection#PAPER} (every column, the positive's included). With accidental-hit masking, every
- * j != i whose item id equals row i's item is left out of row i's softmax. Log-softmax is written
- * out (x - max - log sum exp(x - max)) because {@code sd.nn.logSoftmax} fails at run time in
- * 1.0.0-M2.
+ * <p>Logits are s_ij = &lt;u_i, v_j&gt; / tau. The {@link LogQCorrection} says which of them log
+ * p_j is subtracted from: every column ({@link LogQCorrection#PAPER}), the negatives j != i only
+ * ({@link LogQCorrection#NEGATIVES_ONLY}) or none. With accidental-hit masking, every j != i whose
+ * item id equals row i's item is left out of row i's softmax.
+ *
+ * <p>Rows with reward 0 add nothing to the loss, but their items are columns — negatives — of every
+ * other row's softmax: this is how {@link TowerBatcher} appends mixed negatives (uniformly sampled
+ * items with their own log q) without changing the graph.
+ *
+ * <p>Log-softmax is written out (x - max - log sum exp(x - max)) because {@code sd.nn.logSoftmax}
+ * fails at run time in 1.0.0-M2.
  */
 public record InBatchSoftmaxLoss(
     int embeddingDim, double temperature, LogQCorrection correction, boolean maskAccidentalHits) {
@@ -48,7 +55,7 @@ public record InBatchSoftmaxLoss(
       throw TowerErrors.invalidSetting("temperature", temperature, "a finite number > 0");
     }
     if (correction == null) {
-      throw TowerErrors.invalidSetting("correction", null, "PAPER or NONE");
+      throw TowerErrors.invalidSetting("correction", null, LogQCorrection.allowed());
     }
   }
 
@@ -65,33 +72,87 @@ public record InBatchSoftmaxLoss(
     SDVariable v =
         towerOutputs.get(SDIndex.all(), SDIndex.interval(embeddingDim, 2 * embeddingDim));
     SDVariable reward = column(labels, REWARD);
+    SDVariable logQ = column(labels, LOG_Q);
 
     SDVariable logits = sd.mmul(u, v, false, true, false).div(temperature); // [B, B]
     SDVariable positive = u.mul(v).sum(true, 1).div(temperature); // [B, 1], equals the diagonal
-    if (correction == LogQCorrection.PAPER) {
-      SDVariable logQ = column(labels, LOG_Q);
+    if (correction.correctsNegatives()) {
       logits = logits.sub(sd.transpose(logQ));
+    }
+    if (correction.correctsPositive()) {
       positive = positive.sub(logQ);
     }
 
-    SDVariable logProbability;
-    if (maskAccidentalHits) {
-      // Drop every column with row i's item (the diagonal too), then add the positive back once.
-      SDVariable item = column(labels, ITEM_ID);
-      SDVariable sameItem = sd.eq(item, sd.transpose(item)).castTo(towerOutputs.dataType());
-      SDVariable negatives = logits.add(sameItem.mul(MASKED_LOGIT));
-      SDVariable max = sd.math.max(negatives.max(true, 1), positive);
-      SDVariable sumExp =
-          sd.math.exp(negatives.sub(max)).sum(true, 1).add(sd.math.exp(positive.sub(max)));
-      logProbability = positive.sub(max).sub(sd.math.log(sumExp));
-    } else {
-      SDVariable max = logits.max(true, 1);
-      SDVariable sumExp = sd.math.exp(logits.sub(max)).sum(true, 1);
-      logProbability = positive.sub(max).sub(sd.math.log(sumExp));
-    }
+    SDVariable excluded = excludedColumns(sd, labels, towerOutputs.dataType());
+    SDVariable logProbability =
+        excluded == null
+            ? logSoftmaxOfDiagonal(sd, logits, positive)
+            : logSoftmaxOfPositive(sd, logits.add(excluded.mul(MASKED_LOGIT)), positive);
     SDVariable loss = reward.mul(logProbability).sum().neg();
     loss.markAsLoss();
     return loss;
+  }
+
+  /**
+   * The [B, B] indicator (1 = left out) of the columns that must not enter row i's softmax as
+   * negatives, or null when the plain row of logits is row i's softmax already.
+   *
+   * <ul>
+   *   <li>With masking: every column holding row i's item, the diagonal included (the positive is
+   *       added back once, with its own correction, by {@link #logSoftmaxOfPositive}).
+   *   <li>Without masking but with a correction of the negatives only: the diagonal, whose logit
+   *       s_ii - log p_i is not the uncorrected positive.
+   *   <li>Otherwise (PAPER or NONE without masking): null, the diagonal is the positive.
+   * </ul>
+   */
+  private SDVariable excludedColumns(SameDiff sd, SDVariable labels, DataType dataType) {
+    if (maskAccidentalHits) {
+      return equalPairs(sd, column(labels, ITEM_ID), dataType);
+    }
+    if (!diagonalIsThePositive()) {
+      // Row numbers 1..B from a running sum of ones: equal pairs are the identity matrix.
+      SDVariable rowNumber = sd.cumsum(sd.onesLike(column(labels, REWARD)), false, false, 0);
+      return equalPairs(sd, rowNumber, dataType);
+    }
+    return null;
+  }
+
+  /** Whether s_ii, corrected as the rest of column i is, equals row i's corrected positive. */
+  private boolean diagonalIsThePositive() {
+    return correction.correctsNegatives() == correction.correctsPositive();
+  }
+
+  /** [B, B] with 1 where key_i == key_j, for a column of keys [B, 1]. */
+  private static SDVariable equalPairs(SameDiff sd, SDVariable key, DataType dataType) {
+    return sd.eq(key, sd.transpose(key)).castTo(dataType);
+  }
+
+  /**
+   * log P_i = positive_i - log sum_j exp(logits_ij), for logits whose diagonal is the positive.
+   *
+   * @param logits [B, B], every column of row i's softmax
+   * @param positive [B, 1], equal to the diagonal of {@code logits}
+   */
+  private static SDVariable logSoftmaxOfDiagonal(
+      SameDiff sd, SDVariable logits, SDVariable positive) {
+    SDVariable max = logits.max(true, 1);
+    SDVariable sumExp = sd.math.exp(logits.sub(max)).sum(true, 1);
+    return positive.sub(max).sub(sd.math.log(sumExp));
+  }
+
+  /**
+   * log P_i = positive_i - log(exp(positive_i) + sum_j exp(negatives_ij)), for negatives whose
+   * left-out columns (the diagonal among them) hold {@value #MASKED_LOGIT}.
+   *
+   * @param negatives [B, B], row i's negatives; exp() of a left-out entry is 0
+   * @param positive [B, 1], row i's positive logit
+   */
+  private static SDVariable logSoftmaxOfPositive(
+      SameDiff sd, SDVariable negatives, SDVariable positive) {
+    SDVariable max = sd.math.max(negatives.max(true, 1), positive);
+    SDVariable sumExp =
+        sd.math.exp(negatives.sub(max)).sum(true, 1).add(sd.math.exp(positive.sub(max)));
+    return positive.sub(max).sub(sd.math.log(sumExp));
   }
 
   private static SDVariable column(SDVariable matrix, int index) {

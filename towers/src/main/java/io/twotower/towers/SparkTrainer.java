@@ -8,6 +8,8 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
@@ -22,9 +24,12 @@ public final class SparkTrainer {
    * Trains {@code model}'s graph in place and returns the model with the averaged parameters.
    *
    * @param batches MultiDataSets from {@link TowerBatcher#trainingBatch}, each of {@code
-   *     batchSizePerWorker} rows, shuffled by the caller before batching (negatives come from one
-   *     batch only). Persist it serialized (MEMORY_ONLY_SER or MEMORY_AND_DISK_SER): every split
-   *     reads it again, and Spark cannot see ND4J's off-heap memory.
+   *     batchSizePerWorker} rows (B examples plus B' mixed negatives, if any), shuffled by the
+   *     caller before batching (negatives come from one batch only). DL4J re-cuts the elements into
+   *     minibatches of exactly {@code batchSizePerWorker} rows, merging and splitting where sizes
+   *     differ: only batches of that size reach the loss whole. Persist it serialized
+   *     (MEMORY_ONLY_SER or MEMORY_AND_DISK_SER): every split reads it again, and Spark cannot see
+   *     ND4J's off-heap memory.
    * @param progress told after each of the {@code splits} fit calls of every epoch
    */
   public static TwoTowerModel fit(
@@ -48,7 +53,7 @@ public final class SparkTrainer {
               ? singleSplit(batches)
               : batches.randomSplit(equalWeights, settings.seed() + epoch);
       for (int split = 0; split < splits.length; split++) {
-        long examples = rows(splits[split]);
+        long examples = examples(splits[split]);
         long start = System.nanoTime();
         if (examples > 0) {
           spark.fitMultiDataSet(splits[split]);
@@ -84,7 +89,16 @@ public final class SparkTrainer {
     return new JavaRDD[] {batches.map(batch -> batch)};
   }
 
-  private static long rows(JavaRDD<MultiDataSet> split) {
-    return split.map(batch -> batch.getFeatures(0).size(0)).fold(0L, Long::sum);
+  private static long examples(JavaRDD<MultiDataSet> split) {
+    return split.map(SparkTrainer::examples).fold(0L, Long::sum);
+  }
+
+  /**
+   * The batch's rows with a reward > 0: its training examples. Mixed negatives (reward 0, see
+   * {@link TowerBatcher#trainingBatch(java.util.List, java.util.List)}) only serve as negatives.
+   */
+  static long examples(MultiDataSet batch) {
+    INDArray reward = batch.getLabels(0).getColumn(InBatchSoftmaxLoss.REWARD);
+    return reward.gt(0).castTo(DataType.LONG).sumNumber().longValue();
   }
 }

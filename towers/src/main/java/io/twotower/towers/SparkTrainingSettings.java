@@ -5,7 +5,7 @@ package io.twotower.towers;
  *
  * @param workers number of workers training in parallel (e.g. executors x cores)
  * @param batchSizePerWorker rows of each RDD element and of each worker minibatch: the in-batch
- *     softmax sees negatives from these rows only
+ *     softmax sees negatives from these rows only (B + B' with B' mixed negatives per batch)
  * @param averagingFrequency minibatches each worker fits between two averagings
  * @param epochs passes over the data
  * @param splits fit calls per epoch, each followed by a progress report

@@ -51,6 +51,39 @@ public final class TowerBatcher implements Serializable {
         features.toArray(INDArray[]::new), new INDArray[] {Nd4j.create(labels)});
   }
 
+  /**
+   * Features and labels of the training graph for the examples (rows 0..B-1) followed by mixed
+   * negatives (rows B..B+B'-1), e.g. from {@link UniformItemSampler#sample}. A negative is a row
+   * with reward 0 whose label log q is its own (log(B'/N) for uniform ones): it adds nothing to the
+   * loss itself, but its item is a column of every example's softmax, corrected by that log q and
+   * masked where it is an accidental hit (see {@link InBatchSoftmaxLoss}).
+   *
+   * <p>DL4J divides the summed loss and its gradients by the row count B + B', not B: both are
+   * B/(B+B') times the mean over the examples. Adam and Adagrad are invariant to that constant
+   * factor (up to their epsilon); a loss to compare across B' is the score times (B+B')/B.
+   *
+   * @param mixedNegatives rows with reward 0, possibly none
+   */
+  public MultiDataSet trainingBatch(
+      List<TowerExample> examples, List<TowerExample> mixedNegatives) {
+    requireRows(examples == null ? 0 : examples.size(), "examples");
+    Objects.requireNonNull(mixedNegatives, "mixedNegatives");
+    List<TowerExample> rows = new ArrayList<>(examples.size() + mixedNegatives.size());
+    rows.addAll(examples);
+    for (TowerExample negative : mixedNegatives) {
+      if (negative == null || negative.reward() != 0) {
+        throw TowerErrors.invalidInput(
+            "reward of a mixed negative",
+            rows.size(),
+            negative == null ? null : negative.reward(),
+            "Mixed negatives weigh 0 in the loss (their items only serve as negatives of the"
+                + " examples): draw them with UniformItemSampler.sample.");
+      }
+      rows.add(negative);
+    }
+    return trainingBatch(rows);
+  }
+
   /** Inputs of the query-tower graph: history ids [B, N] and their weights [B, N]. */
   public INDArray[] queryInputs(List<int[]> histories) {
     requireRows(histories == null ? 0 : histories.size(), "histories");
@@ -72,15 +105,7 @@ public final class TowerBatcher implements Serializable {
    */
   public INDArray[] itemInputs(int[] items, int[][][] fieldValues) {
     requireRows(items == null ? 0 : items.length, "items");
-    if (fieldValues == null || fieldValues.length != items.length) {
-      throw TowerErrors.invalidBatch(
-          "itemInputs got "
-              + items.length
-              + " items but "
-              + (fieldValues == null ? "no" : fieldValues.length)
-              + " rows of field values",
-          "Pass one row of field values per item");
-    }
+    TowerErrors.requireFieldRowPerItem("itemInputs", items, fieldValues);
     float[][] itemIds = new float[items.length][1];
     for (int row = 0; row < items.length; row++) {
       itemIds[row][0] = checkedItem(items[row], row);

@@ -21,7 +21,7 @@ import java.util.Set;
  * @param itemHiddenSizes ReLU layer widths of the item tower (may be empty)
  * @param outputDim width of both towers' final linear layer, L2-normalised afterwards
  * @param temperature tau: logits are dot products divided by tau
- * @param correction whether logits are corrected by the items' log sampling probability
+ * @param correction which logits are corrected by the items' log sampling probability
  * @param maskAccidentalHits whether in-batch negatives equal to the row's positive are dropped
  * @param optimizer "adam" or "adagrad" (case-insensitive, stored lower case)
  * @param learningRate the optimizer's learning rate
@@ -64,7 +64,7 @@ public record TowerConfig(
           "temperature", temperature, "a finite number > 0, e.g. 0.05");
     }
     if (correction == null) {
-      throw TowerErrors.invalidSetting("correction", null, "PAPER or NONE");
+      throw TowerErrors.invalidSetting("correction", null, LogQCorrection.allowed());
     }
     String normalised = optimizer == null ? null : optimizer.toLowerCase(Locale.ROOT);
     if (!OPTIMIZERS.contains(normalised)) {

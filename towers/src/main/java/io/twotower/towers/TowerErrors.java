@@ -34,6 +34,20 @@ final class TowerErrors {
     return new IllegalArgumentException(problem + ". " + fix);
   }
 
+  /** Fails unless {@code fieldValues} holds one row per item; {@code where} opens the message. */
+  static void requireFieldRowPerItem(String where, int[] items, int[][][] fieldValues) {
+    if (fieldValues == null || fieldValues.length != items.length) {
+      throw invalidBatch(
+          where
+              + " got "
+              + items.length
+              + " items but "
+              + (fieldValues == null ? "no" : fieldValues.length)
+              + " rows of field values",
+          "Pass one row of field values per item");
+    }
+  }
+
   /** A training graph handed back (e.g. by Spark) does not have this model's parameters. */
   static IllegalArgumentException incompatibleGraph(Object expected, Object actual) {
     return new IllegalArgumentException(

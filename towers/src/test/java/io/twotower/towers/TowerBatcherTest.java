@@ -58,6 +58,50 @@ class TowerBatcherTest {
   }
 
   @Test
+  void mixedNegativesFollowTheExamplesWithRewardZeroAndTheirOwnLogQ() {
+    // Two examples, then two uniform negatives (items 9 and 7) drawn at B'/N = 2/8.
+    float logQ = (float) Math.log(2.0 / 8);
+    MultiDataSet batch =
+        batcher.trainingBatch(
+            List.of(
+                new TowerExample(new int[] {4, 2}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f),
+                new TowerExample(new int[] {5}, 3, new int[][] {{2}, {4}}, 2f, -1f)),
+            List.of(
+                new TowerExample(new int[] {}, 9, new int[][] {{0}, {5}}, 0f, logQ),
+                new TowerExample(new int[] {}, 7, new int[][] {{1}, {3, 6}}, 0f, logQ)));
+
+    INDArray[] f = batch.getFeatures();
+    // Negatives are rows 2 and 3: no history (all weights 0), their item as the candidate.
+    assertThat(f[0].toFloatMatrix())
+        .isEqualTo(new float[][] {{4, 2, 0, 7}, {5, 0, 0, 3}, {0, 0, 0, 9}, {0, 0, 0, 7}});
+    assertThat(f[1].toFloatMatrix())
+        .isEqualTo(new float[][] {{0.5f, 0.5f, 0, 0}, {1, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}});
+    assertThat(f[2].toFloatMatrix())
+        .isEqualTo(new float[][] {{0, 0, 0, 1}, {0, 0, 0, 1}, {0, 0, 0, 1}, {0, 0, 0, 1}});
+    assertThat(f[3].toFloatMatrix()).isEqualTo(new float[][] {{1}, {2}, {0}, {1}});
+    assertThat(f[5].toFloatMatrix()).isEqualTo(new float[][] {{3, 6}, {4, 0}, {5, 0}, {3, 6}});
+    // Labels: the examples' (reward, log p, item), then (0, log(B'/N), item); item 7 of the last
+    // negative is row 0's positive, an accidental hit the loss masks by this id.
+    assertThat(batch.getLabels(0).toFloatMatrix())
+        .isEqualTo(new float[][] {{1, -2.5f, 7}, {2, -1, 3}, {0, logQ, 9}, {0, logQ, 7}});
+    // Training progress counts the examples, not the negatives.
+    assertThat(SparkTrainer.examples(batch)).isEqualTo(2);
+  }
+
+  @Test
+  void rejectsMixedNegativesThatCarryAReward() {
+    List<TowerExample> example = List.of(new TowerExample(new int[] {}, 1, fields(), 1f, 0f));
+    assertThatThrownBy(
+            () ->
+                batcher.trainingBatch(
+                    example, List.of(new TowerExample(new int[] {}, 2, fields(), 1f, -1f))))
+        .hasMessageContaining("reward of a mixed negative in row 1: got 1.0")
+        .hasMessageContaining("UniformItemSampler.sample");
+    assertThatThrownBy(() -> batcher.trainingBatch(List.of(), List.of()))
+        .hasMessageContaining("No examples to encode");
+  }
+
+  @Test
   void queryInputsHoldOnlyTheHistory() {
     INDArray[] inputs = batcher.queryInputs(List.of(new int[] {5}, new int[] {}));
 

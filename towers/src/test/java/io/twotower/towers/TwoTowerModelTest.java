@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -68,6 +69,29 @@ class TwoTowerModelTest {
   }
 
   @Test
+  void mixedNegativesWithEmptyHistoriesKeepTheLossAndGradientsFinite() {
+    TwoTowerModel model = TwoTowerModel.create(CONFIG);
+    // Biases start at 0, so an empty history gives a zero query vector: L2 normalisation of a
+    // zero vector is where a NaN could come from, and 0 * NaN = NaN would reach the loss.
+    assertThat(model.queryEmbeddings(List.<int[]>of(new int[0]))[0]).containsOnly(0f);
+    UniformItemSampler corpus =
+        new UniformItemSampler(
+            new int[] {1, 7, 8}, new int[][][] {{{0}, {1}}, {{1}, {3, 6}}, {{4}, {7}}});
+    MultiDataSet batch = new TowerBatcher(CONFIG).trainingBatch(EXAMPLES, corpus.sample(3, 5L));
+    ComputationGraph graph = model.trainingGraph();
+
+    graph.setInputs(batch.getFeatures());
+    graph.setLabels(batch.getLabels());
+    graph.computeGradientAndScore();
+
+    assertThat(graph.score()).isFinite().isPositive();
+    assertAllFinite("gradient", graph.gradient().gradient());
+    graph.fit(batch);
+    assertAllFinite("parameters after one step", graph.params());
+    assertThat(graph.score()).isFinite();
+  }
+
+  @Test
   void saveAndLoadGiveIdenticalEmbeddingsAndOptimizerState(@TempDir Path dir) {
     TwoTowerModel model = trainedOneStep();
     model.save(dir);
@@ -124,6 +148,13 @@ class TwoTowerModelTest {
       for (int k = 0; k < actual[i].length; k++) {
         assertThat(actual[i][k]).as("[%d][%d]", i, k).isCloseTo(expected[i][k], within(1e-5f));
       }
+    }
+  }
+
+  private static void assertAllFinite(String what, INDArray values) {
+    double[] v = values.toDoubleVector();
+    for (int i = 0; i < v.length; i++) {
+      assertThat(v[i]).as("%s[%d]", what, i).isFinite();
     }
   }
 

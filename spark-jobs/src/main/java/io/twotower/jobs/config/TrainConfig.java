@@ -2,7 +2,13 @@ package io.twotower.jobs.config;
 
 import java.util.List;
 
-/** Model shape, loss and the parameter-averaging schedule. */
+/**
+ * Model shape, loss and the parameter-averaging schedule.
+ *
+ * @param correction which logits log p_j is subtracted from (see {@code LogQCorrection})
+ * @param mixedNegatives B', uniformly sampled corpus items appended to every batch as extra
+ *     negatives (0 = in-batch negatives only)
+ */
 public record TrainConfig(
     int batchSize,
     int epochs,
@@ -17,12 +23,15 @@ public record TrainConfig(
     double temperature,
     Correction correction,
     boolean maskAccidentalHits,
+    int mixedNegatives,
     Optimizer optimizer,
     double learningRate,
     long seed) {
 
+  /** Mirrors {@code io.twotower.towers.LogQCorrection}, constant for constant. */
   public enum Correction {
     PAPER,
+    NEGATIVES_ONLY,
     NONE
   }
 
@@ -46,6 +55,7 @@ public record TrainConfig(
         s.positiveDouble("temperature"),
         s.oneOf("correction", Correction.class),
         s.bool("mask-accidental-hits"),
+        s.nonNegativeInt("mixed-negatives"),
         s.oneOf("optimizer", Optimizer.class),
         s.positiveDouble("learning-rate"),
         s.longValue("seed"));

@@ -10,6 +10,7 @@ import io.twotower.towers.CategoricalField;
 import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TowerExample;
+import io.twotower.towers.UniformItemSampler;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +62,31 @@ public final class TowerInputs implements Serializable {
   /** A training_examples row joined with its log_p, as the towers take it. */
   public TowerExample example(Row row) {
     List<Integer> history = row.getList(row.fieldIndex("history_idx"));
+    return new TowerExample(
+        toInts(history),
+        row.getInt(row.fieldIndex("item_idx")),
+        fieldValues(row),
+        (float) row.getDouble(row.fieldIndex("reward")),
+        (float) row.getDouble(row.fieldIndex("log_p")));
+  }
+
+  /**
+   * The whole item corpus (every row of item_features, collected to the driver) for drawing mixed
+   * negatives. Small enough to broadcast: ids and a few field indices per item.
+   */
+  public UniformItemSampler itemCorpus(Dataset<Row> itemFeatures) {
+    List<Row> rows = itemFeatures.select("item_idx", "field_idx").collectAsList();
+    int[] items = new int[rows.size()];
+    int[][][] values = new int[rows.size()][][];
+    for (int k = 0; k < items.length; k++) {
+      items[k] = rows.get(k).getInt(0);
+      values[k] = fieldValues(rows.get(k));
+    }
+    return new UniformItemSampler(items, values);
+  }
+
+  /** values[f]: the indices of field f in the row's field_idx map, in the towers' field order. */
+  private int[][] fieldValues(Row row) {
     Map<String, scala.collection.Seq<Integer>> byField =
         scala.collection.JavaConverters.mapAsJavaMap(row.getMap(row.fieldIndex("field_idx")));
     int[][] values = new int[fields.size()][];
@@ -69,12 +95,7 @@ public final class TowerInputs implements Serializable {
       values[f] =
           seq == null ? new int[0] : toInts(scala.collection.JavaConverters.seqAsJavaList(seq));
     }
-    return new TowerExample(
-        toInts(history),
-        row.getInt(row.fieldIndex("item_idx")),
-        values,
-        (float) row.getDouble(row.fieldIndex("reward")),
-        (float) row.getDouble(row.fieldIndex("log_p")));
+    return values;
   }
 
   private static int[] toInts(List<Integer> values) {

@@ -18,12 +18,9 @@ import io.twotower.towers.SparkTrainer;
 import io.twotower.towers.SparkTrainingSettings;
 import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
-import io.twotower.towers.TowerExample;
 import io.twotower.towers.TwoTowerModel;
 import java.sql.Date;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +79,15 @@ public final class TrainJob {
     if (dates.from() != null) {
       examples = examples.where(col("dt").geq(lit(Date.valueOf(dates.from()))));
     }
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(store.spark().sparkContext());
+    MixedNegativeDraws negatives =
+        train.mixedNegatives() == 0
+            ? MixedNegativeDraws.none()
+            : MixedNegativeDraws.of(
+                sc,
+                inputs.itemCorpus(store.read(Table.ITEM_FEATURES)),
+                train.mixedNegatives(),
+                train.seed());
     // Negatives come from one batch only: shuffle globally so that batches mix users and days.
     int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
     int batchSize = train.batchSize();
@@ -90,36 +96,51 @@ public final class TrainJob {
             .orderBy(rand(train.seed()))
             .repartition(partitions)
             .toJavaRDD()
-            .mapPartitions(rows -> batch(rows, inputs, towerConfig, batchSize))
+            .mapPartitionsWithIndex(
+                (partition, rows) ->
+                    new TowerBatches(
+                        rows,
+                        inputs,
+                        new TowerBatcher(towerConfig),
+                        batchSize,
+                        batch -> negatives.forBatch(partition, batch)),
+                false)
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
     long count = examples.count();
 
     TwoTowerModel model = TwoTowerModel.create(towerConfig);
+    // Every full batch has B + B' rows: DL4J re-cuts the RDD's elements to this size.
+    int rowsPerBatch = batchSize + negatives.count();
     SparkTrainingSettings settings =
         new SparkTrainingSettings(
             train.workers(),
-            train.batchSize(),
+            rowsPerBatch,
             train.averagingFrequency(),
             train.epochs(),
             train.splitsPerEpoch(),
             train.seed());
     System.out.printf(
-        "train: %,d examples, %,d item indices, %d fields, batch %d x %d workers, %d epochs%n",
+        "train: %,d examples, %,d item indices, %d fields, batch %d + %d mixed negatives x %d"
+            + " workers, %d epochs, correction %s%n",
         count,
         towerConfig.itemCardinality(),
         towerConfig.itemFields().size(),
-        train.batchSize(),
+        batchSize,
+        negatives.count(),
         train.workers(),
-        train.epochs());
+        train.epochs(),
+        towerConfig.correction());
     double[] lastLoss = {Double.NaN};
     long start = System.nanoTime();
     TwoTowerModel trained =
         SparkTrainer.fit(
-            JavaSparkContext.fromSparkContext(store.spark().sparkContext()),
+            sc,
             model,
             batches,
             settings,
-            (epoch, split, splits, rows, perSecond, loss) -> {
+            (epoch, split, splits, rows, perSecond, meanPerRow) -> {
+              // DL4J averages over B + B' rows; report the mean over the B examples.
+              double loss = meanPerRow * rowsPerBatch / batchSize;
               lastLoss[0] = loss;
               System.out.printf(
                   "train: epoch %d/%d split %d/%d: %,d examples, %,.0f examples/s, loss %.4f%n",
@@ -148,24 +169,5 @@ public final class TrainJob {
         "train: model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)%n",
         modelId, count, train.epochs(), seconds, lastLoss[0]);
     return new Result(modelId, count, seconds, lastLoss[0]);
-  }
-
-  private static Iterator<MultiDataSet> batch(
-      Iterator<Row> rows, TowerInputs inputs, TowerConfig towerConfig, int batchSize) {
-    TowerBatcher batcher = new TowerBatcher(towerConfig);
-    List<MultiDataSet> out = new ArrayList<>();
-    List<TowerExample> current = new ArrayList<>(batchSize);
-    while (rows.hasNext()) {
-      current.add(inputs.example(rows.next()));
-      if (current.size() == batchSize) {
-        out.add(batcher.trainingBatch(current));
-        current = new ArrayList<>(batchSize);
-      }
-    }
-    // The last, smaller batch still trains: no example is dropped.
-    if (!current.isEmpty()) {
-      out.add(batcher.trainingBatch(current));
-    }
-    return out.iterator();
   }
 }

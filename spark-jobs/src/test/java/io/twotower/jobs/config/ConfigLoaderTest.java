@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.twotower.jobs.JobException;
+import io.twotower.towers.LogQCorrection;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,36 @@ class ConfigLoaderTest {
             () -> JobConfig.from(ConfigLoader.load(null, Map.of("train.correction", "sometimes"))))
         .isInstanceOf(JobException.class)
         .hasMessageContaining("two-tower.train.correction = sometimes")
-        .hasMessageContaining("paper | none");
+        .hasMessageContaining("paper | negatives-only | none");
+  }
+
+  @Test
+  void correctionAndMixedNegativesDefaultToThePaperAndOff() {
+    assertThat(train(Map.of()).correction()).isEqualTo(TrainConfig.Correction.PAPER);
+    assertThat(train(Map.of()).mixedNegatives()).isZero();
+
+    TrainConfig set =
+        train(Map.of("train.correction", "negatives-only", "train.mixed-negatives", "256"));
+    assertThat(set.correction()).isEqualTo(TrainConfig.Correction.NEGATIVES_ONLY);
+    assertThat(set.mixedNegatives()).isEqualTo(256);
+  }
+
+  @Test
+  void everyCorrectionNamesATowersCorrection() {
+    for (TrainConfig.Correction correction : TrainConfig.Correction.values()) {
+      assertThat(LogQCorrection.valueOf(correction.name()).name()).isEqualTo(correction.name());
+    }
+  }
+
+  @Test
+  void negativeMixedNegativesAreRejected() {
+    assertThatThrownBy(() -> train(Map.of("train.mixed-negatives", "-1")))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("two-tower.train.mixed-negatives = -1")
+        .hasMessageContaining("a whole number >= 0");
+  }
+
+  private static TrainConfig train(Map<String, String> overrides) {
+    return JobConfig.from(ConfigLoader.load(null, overrides)).train();
   }
 }

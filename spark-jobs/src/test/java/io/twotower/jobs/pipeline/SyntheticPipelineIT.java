@@ -47,6 +47,9 @@ class SyntheticPipelineIT {
     small.put("train.query-hidden", "[32]");
     small.put("train.item-hidden", "[32]");
     small.put("train.output-dim", "16");
+    // Not the defaults, so that the run exercises them: 16 uniform negatives per batch of 128.
+    small.put("train.correction", "negatives-only");
+    small.put("train.mixed-negatives", "16");
     small.put("export.top-k", "10");
     JobConfig config = JobConfig.from(ConfigLoader.load(null, small));
     store = new DeltaStore(spark, config.dataDir());
@@ -95,5 +98,9 @@ class SyntheticPipelineIT {
     String metadata = models.metadata(models.latestId());
     assertThat(metadata)
         .contains("\"training_examples\"", "\"item_sampling_probability\"", "\"final_loss\"");
+    // The loss settings travel with the model (the whole config is recorded).
+    assertThat(metadata)
+        .containsPattern("\"correction\"\\s*:\\s*\"negatives-only\"")
+        .containsPattern("\"mixed-negatives\"\\s*:\\s*\"?16\"?");
   }
 }
