@@ -2,6 +2,7 @@ package io.twotower.towers;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -21,7 +22,8 @@ public final class SparkTrainer {
   private SparkTrainer() {}
 
   /**
-   * Trains {@code model}'s graph in place and returns the model with the averaged parameters.
+   * Trains {@code model}'s graph in place on the same batches every epoch and returns the model
+   * with the averaged parameters.
    *
    * @param batches MultiDataSets from {@link TowerBatcher#trainingBatch}, each of {@code
    *     batchSizePerWorker} rows (B examples plus B' mixed negatives, if any), shuffled by the
@@ -38,9 +40,26 @@ public final class SparkTrainer {
       JavaRDD<MultiDataSet> batches,
       SparkTrainingSettings settings,
       TrainingProgress progress) {
+    Objects.requireNonNull(batches, "batches");
+    return fit(sc, model, epoch -> batches, settings, progress);
+  }
+
+  /**
+   * As {@link #fit(JavaSparkContext, TwoTowerModel, JavaRDD, SparkTrainingSettings,
+   * TrainingProgress)} with batches of their own each epoch ({@code batchesOfEpoch} is called once
+   * per epoch, 0-based): with the examples shuffled anew, every epoch pairs each positive with
+   * other in-batch negatives. The caller persists what it returns and may unpersist it once the
+   * next epoch's batches are asked for.
+   */
+  public static TwoTowerModel fit(
+      JavaSparkContext sc,
+      TwoTowerModel model,
+      IntFunction<JavaRDD<MultiDataSet>> batchesOfEpoch,
+      SparkTrainingSettings settings,
+      TrainingProgress progress) {
     Objects.requireNonNull(sc, "sc");
     Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(batches, "batches");
+    Objects.requireNonNull(batchesOfEpoch, "batchesOfEpoch");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(progress, "progress");
     SparkComputationGraph spark =
@@ -48,6 +67,7 @@ public final class SparkTrainer {
     double[] equalWeights = new double[settings.splits()];
     Arrays.fill(equalWeights, 1.0);
     for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+      JavaRDD<MultiDataSet> batches = batchesOfEpoch.apply(epoch);
       JavaRDD<MultiDataSet>[] splits =
           settings.splits() == 1
               ? singleSplit(batches)

@@ -10,8 +10,9 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * The mixed negatives of every batch ({@code train.mixed-negatives}): B' items drawn uniformly from
- * the broadcast item corpus, with a seed derived from the run's seed, the Spark partition and the
- * batch's index in it, so that a recomputed partition draws the same negatives again.
+ * the broadcast item corpus, with a seed derived from the run's seed, the epoch, the Spark
+ * partition and the batch's index in it, so that a recomputed partition draws the same negatives
+ * again and every epoch draws new ones.
  */
 final class MixedNegativeDraws implements Serializable {
   private static final String KEY = "two-tower.train.mixed-negatives";
@@ -55,16 +56,18 @@ final class MixedNegativeDraws implements Serializable {
   }
 
   /** The negatives of batch {@code batch} (0-based) of Spark partition {@code partition}. */
-  List<TowerExample> forBatch(int partition, long batch) {
-    return count == 0 ? List.of() : corpus.value().sample(count, batchSeed(seed, partition, batch));
+  List<TowerExample> forBatch(int epoch, int partition, long batch) {
+    return count == 0
+        ? List.of()
+        : corpus.value().sample(count, batchSeed(seed, epoch, partition, batch));
   }
 
   /**
-   * SplitMix64's finaliser applied over the parts in turn: neighbouring (partition, batch) pairs
-   * get unrelated seeds, and no two of a run coincide in practice.
+   * SplitMix64's finaliser applied over the parts in turn: neighbouring (epoch, partition, batch)
+   * triples get unrelated seeds, and no two of a run coincide in practice.
    */
-  static long batchSeed(long seed, int partition, long batch) {
-    return mix(mix(mix(seed) + partition) + batch);
+  static long batchSeed(long seed, int epoch, int partition, long batch) {
+    return mix(mix(mix(mix(seed) + epoch) + partition) + batch);
   }
 
   private static long mix(long z) {

@@ -2,7 +2,7 @@ package io.twotower.jobs.train;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.rand;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
@@ -21,11 +21,14 @@ import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
 import java.sql.Date;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
@@ -88,25 +91,25 @@ public final class TrainJob {
                 inputs.itemCorpus(store.read(Table.ITEM_FEATURES)),
                 train.mixedNegatives(),
                 train.seed());
-    // Negatives come from one batch only: shuffle globally so that batches mix users and days.
     int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
     int batchSize = train.batchSize();
-    JavaRDD<MultiDataSet> batches =
-        examples
-            .orderBy(rand(train.seed()))
-            .repartition(partitions)
-            .toJavaRDD()
-            .mapPartitionsWithIndex(
-                (partition, rows) ->
-                    new TowerBatches(
-                        rows,
-                        inputs,
-                        new TowerBatcher(towerConfig),
-                        batchSize,
-                        batch -> negatives.forBatch(partition, batch)),
-                false)
-            .persist(StorageLevel.MEMORY_AND_DISK_SER());
-    long count = examples.count();
+    // Read and joined once; each epoch shuffles this anew.
+    Dataset<Row> trainingExamples = examples.persist(StorageLevel.MEMORY_AND_DISK_SER());
+    IntFunction<JavaRDD<MultiDataSet>> batchesOfEpoch =
+        epoch ->
+            shuffled(trainingExamples, partitions, train.seed(), epoch)
+                .toJavaRDD()
+                .mapPartitionsWithIndex(
+                    (partition, rows) ->
+                        new TowerBatches(
+                            rows,
+                            inputs,
+                            new TowerBatcher(towerConfig),
+                            batchSize,
+                            batch -> negatives.forBatch(epoch, partition, batch)),
+                    false)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    long count = trainingExamples.count();
 
     TwoTowerModel model = TwoTowerModel.create(towerConfig);
     // Every full batch has B + B' rows: DL4J re-cuts the RDD's elements to this size.
@@ -132,11 +135,17 @@ public final class TrainJob {
         towerConfig.correction());
     double[] lastLoss = {Double.NaN};
     long start = System.nanoTime();
+    List<JavaRDD<MultiDataSet>> epochBatches = new ArrayList<>();
     TwoTowerModel trained =
         SparkTrainer.fit(
             sc,
             model,
-            batches,
+            epoch -> {
+              epochBatches.forEach(previous -> previous.unpersist(false));
+              epochBatches.clear();
+              epochBatches.add(batchesOfEpoch.apply(epoch));
+              return epochBatches.get(0);
+            },
             settings,
             (epoch, split, splits, rows, perSecond, meanPerRow) -> {
               // DL4J averages over B + B' rows; report the mean over the B examples.
@@ -147,7 +156,8 @@ public final class TrainJob {
                   epoch + 1, train.epochs(), split + 1, splits, rows, perSecond, loss);
             });
     double seconds = (System.nanoTime() - start) / 1e9;
-    batches.unpersist(false);
+    epochBatches.forEach(last -> last.unpersist(false));
+    trainingExamples.unpersist(false);
 
     ModelStore models = new ModelStore(store.dataDir());
     String modelId = models.newModelId();
@@ -169,5 +179,17 @@ public final class TrainJob {
         "train: model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)%n",
         modelId, count, train.epochs(), seconds, lastLoss[0]);
     return new Result(modelId, count, seconds, lastLoss[0]);
+  }
+
+  /**
+   * The examples in a pseudo-random order of their own for each epoch, the same in every run with
+   * the same seed: in-batch negatives come from one batch only, so batches must mix users and days,
+   * and a new order each epoch pairs every positive with new negatives. Rows go to partitions by a
+   * hash of (seed, epoch, user, time, item) and are sorted by it within them; unlike sorting by
+   * rand(seed), neither depends on how the input files were split into tasks.
+   */
+  static Dataset<Row> shuffled(Dataset<Row> examples, int partitions, long seed, int epoch) {
+    Column key = xxhash64(lit(seed), lit(epoch), col("user_id"), col("ts"), col("item_idx"));
+    return examples.repartition(partitions, key).sortWithinPartitions(key);
   }
 }

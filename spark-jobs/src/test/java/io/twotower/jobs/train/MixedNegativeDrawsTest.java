@@ -12,23 +12,25 @@ import org.junit.jupiter.api.Test;
 class MixedNegativeDrawsTest {
 
   @Test
-  void everyBatchOfARunGetsItsOwnSeed() {
+  void everyBatchOfEveryEpochGetsItsOwnSeed() {
     Set<Long> seeds = new HashSet<>();
-    for (int partition = 0; partition < 16; partition++) {
-      for (long batch = 0; batch < 1_000; batch++) {
-        seeds.add(MixedNegativeDraws.batchSeed(42, partition, batch));
+    for (int epoch = 0; epoch < 8; epoch++) {
+      for (int partition = 0; partition < 16; partition++) {
+        for (long batch = 0; batch < 1_000; batch++) {
+          seeds.add(MixedNegativeDraws.batchSeed(42, epoch, partition, batch));
+        }
       }
     }
-    assertThat(seeds).hasSize(16_000);
-    assertThat(MixedNegativeDraws.batchSeed(42, 3, 7))
-        .isEqualTo(MixedNegativeDraws.batchSeed(42, 3, 7))
-        .isNotEqualTo(MixedNegativeDraws.batchSeed(43, 3, 7));
+    assertThat(seeds).hasSize(8 * 16_000);
+    assertThat(MixedNegativeDraws.batchSeed(42, 1, 3, 7))
+        .isEqualTo(MixedNegativeDraws.batchSeed(42, 1, 3, 7))
+        .isNotEqualTo(MixedNegativeDraws.batchSeed(43, 1, 3, 7));
   }
 
   @Test
   void noneDrawsNothing() {
     assertThat(MixedNegativeDraws.none().count()).isZero();
-    assertThat(MixedNegativeDraws.none().forBatch(0, 0)).isEmpty();
+    assertThat(MixedNegativeDraws.none().forBatch(0, 0, 0)).isEmpty();
   }
 
   @Test
