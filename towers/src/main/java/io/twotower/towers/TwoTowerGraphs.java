@@ -73,7 +73,16 @@ final class TwoTowerGraphs {
   }
 
   static ComputationGraphConfiguration training(TowerConfig config) {
-    GraphBuilder graph = builder(config);
+    return training(config, DataType.FLOAT, updater(config));
+  }
+
+  /**
+   * The training graph in another precision and with another updater than the configuration's: a
+   * gradient check needs DOUBLE and an updater that leaves gradients as they are (NoOp).
+   */
+  static ComputationGraphConfiguration training(
+      TowerConfig config, DataType dataType, IUpdater updater) {
+    GraphBuilder graph = builder(config, dataType, updater);
     List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, HISTORY_WEIGHTS, CANDIDATE_WEIGHTS));
     inputs.addAll(fieldInputs(config));
     graph.addInputs(inputs);
@@ -127,10 +136,14 @@ final class TwoTowerGraphs {
   }
 
   private static GraphBuilder builder(TowerConfig config) {
+    return builder(config, DataType.FLOAT, updater(config));
+  }
+
+  private static GraphBuilder builder(TowerConfig config, DataType dataType, IUpdater updater) {
     return new NeuralNetConfiguration.Builder()
         .seed(config.seed())
-        .dataType(DataType.FLOAT)
-        .updater(updater(config))
+        .dataType(dataType)
+        .updater(updater)
         .weightInit(WeightInit.XAVIER)
         .graphBuilder();
   }

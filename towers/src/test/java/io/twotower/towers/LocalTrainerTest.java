@@ -14,11 +14,23 @@ class LocalTrainerTest {
   private static final int EPOCHS = 5;
 
   static TowerConfig plantedConfig() {
-    return new TowerConfig(
+    return smallModel(
         PlantedClusters.ITEMS,
         PlantedClusters.HISTORY,
+        new CategoricalField("cluster", PlantedClusters.CLUSTERS, 1, 4),
+        11L);
+  }
+
+  /**
+   * The model the planted-structure tests train: 16-wide embeddings, one ReLU layer of 32 per
+   * tower, tau 0.05, the paper's correction with masking, Adam 0.01.
+   */
+  static TowerConfig smallModel(int items, int history, CategoricalField field, long seed) {
+    return new TowerConfig(
+        items,
+        history,
         16,
-        List.of(new CategoricalField("cluster", PlantedClusters.CLUSTERS, 1, 4)),
+        List.of(field),
         List.of(32),
         List.of(32),
         16,
@@ -27,7 +39,7 @@ class LocalTrainerTest {
         true,
         "adam",
         0.01,
-        11L);
+        seed);
   }
 
   @Test

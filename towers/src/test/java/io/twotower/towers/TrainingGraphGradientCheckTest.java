@@ -1,0 +1,168 @@
+package io.twotower.towers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/**
+ * Backprop through the whole training graph against central differences, in double precision: the
+ * shared item-id table (history mean and candidate pooled from one lookup), a single- and a
+ * multi-valued field, both ReLU towers, L2 normalisation and the in-batch softmax with
+ * accidental-hit masking, with and without the logQ correction.
+ *
+ * <p>DL4J's {@link GradientCheckUtil} moves every parameter by ±1e-6 and compares (score+ - score-)
+ * / 2e-6 with the backprop gradient; a parameter fails when the relative error |a - n| / (|a| +
+ * |n|) exceeds 1e-3 and the absolute error exceeds 1e-8 (DL4J's own defaults). It needs DOUBLE as
+ * ND4J's default type and in the graph, and an updater that leaves gradients as they are (NoOp),
+ * hence {@link TwoTowerGraphs#training(TowerConfig, DataType,
+ * org.nd4j.linalg.learning.config.IUpdater)}.
+ *
+ * <p>The parameters are moved off their initial values by N(0, 0.1^2) noise, as training would move
+ * them, because the initialisation sits where the graph is least differentiable:
+ *
+ * <ul>
+ *   <li>ReLU at 0: biases start at 0, so an empty history (x = 0) puts every query pre-activation
+ *       exactly on the kink. With noisy biases no pre-activation is near 0 relative to the 1e-6
+ *       step, and histories may be empty.
+ *   <li>L2 normalisation: DL4J's vertex clamps ||x||^3 at 1e-8, so its gradient is exact only for
+ *       ||x|| > 2.2e-3, and the tables' small initialisation gives item projections of norm ~6e-3.
+ *       The test asserts every projection norm is above 1e-2 before checking.
+ *   <li>The row max of the written-out log-softmax: the loss does not depend on it (d loss / d max
+ *       = 1 - sum of the row's softmax = 0), so ties between duplicate columns are harmless.
+ * </ul>
+ *
+ * <p>Every batch repeats candidate items (8 rows, 6 possible candidates), so masking is exercised,
+ * and ids repeat within histories and topic lists, so the tables' scatter-add is too.
+ */
+class TrainingGraphGradientCheckTest {
+  private static final int ITEMS = 10;
+  private static final int CANDIDATES = 6;
+  private static final int ROWS = 8;
+  private static final int HISTORY = 3;
+  private static final CategoricalField CHANNEL = new CategoricalField("channel", 3, 1, 2);
+  private static final CategoricalField TOPICS = new CategoricalField("topics", 5, 3, 3);
+  private static final long[] BATCH_SEEDS = {1, 2};
+
+  private static DataType defaultType;
+  private static DataType defaultFloatType;
+
+  @BeforeAll
+  static void doublePrecision() {
+    defaultType = Nd4j.dataType();
+    defaultFloatType = Nd4j.defaultFloatingPointType();
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+  }
+
+  @AfterAll
+  static void restorePrecision() {
+    Nd4j.setDefaultDataTypes(defaultType, defaultFloatType);
+  }
+
+  @ParameterizedTest
+  @EnumSource(LogQCorrection.class)
+  void backpropMatchesCentralDifferences(LogQCorrection correction) {
+    TowerConfig config = config(correction);
+    ComputationGraph graph =
+        new ComputationGraph(TwoTowerGraphs.training(config, DataType.DOUBLE, new NoOp()));
+    graph.init();
+    Nd4j.getRandom().setSeed(5);
+    graph.params().addi(Nd4j.randn(DataType.DOUBLE, graph.params().shape()).muli(0.1));
+    ItemCatalogue catalogue = ItemCatalogue.random(new Random(4));
+    TowerBatcher batcher = new TowerBatcher(config);
+
+    for (long seed : BATCH_SEEDS) {
+      MultiDataSet batch = batcher.trainingBatch(catalogue.batch(new Random(seed)));
+      INDArray[] inputs = inDouble(batch.getFeatures());
+      INDArray[] labels = inDouble(batch.getLabels());
+      assertProjectionsAreNotTiny(graph, inputs);
+
+      boolean passed =
+          GradientCheckUtil.checkGradients(
+              new GradientCheckUtil.GraphConfig()
+                  .net(graph)
+                  .inputs(inputs)
+                  .labels(labels)
+                  .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+
+      assertThat(passed)
+          .as(
+              "gradient check of %d parameters, %s correction, batch seed %d"
+                  + " (failing parameters are logged by GradientCheckUtil)",
+              graph.numParams(), correction, seed)
+          .isTrue();
+    }
+  }
+
+  private static TowerConfig config(LogQCorrection correction) {
+    return new TowerConfig(
+        ITEMS,
+        HISTORY,
+        4,
+        List.of(CHANNEL, TOPICS),
+        List.of(5),
+        List.of(6),
+        4,
+        0.2,
+        correction,
+        true,
+        "adam", // replaced by NoOp
+        0.01,
+        3L);
+  }
+
+  private static INDArray[] inDouble(INDArray[] arrays) {
+    return Arrays.stream(arrays).map(a -> a.castTo(DataType.DOUBLE)).toArray(INDArray[]::new);
+  }
+
+  private static void assertProjectionsAreNotTiny(ComputationGraph graph, INDArray[] inputs) {
+    Map<String, INDArray> activations = graph.feedForward(inputs, false);
+    for (String projection : List.of("queryProjection", "itemProjection")) {
+      assertThat(activations.get(projection).norm2(1).minNumber().doubleValue())
+          .as("smallest row norm of %s", projection)
+          .isGreaterThan(0.01);
+    }
+  }
+
+  /** Items with fixed fields and log q, as real batches have them. */
+  private record ItemCatalogue(int[][][] fieldValues, float[] logQ) {
+    static ItemCatalogue random(Random random) {
+      int[][][] fieldValues = new int[ITEMS][][];
+      float[] logQ = new float[ITEMS];
+      for (int item = 0; item < ITEMS; item++) {
+        int[] topics = new int[1 + random.nextInt(TOPICS.maxValues())];
+        Arrays.setAll(topics, k -> random.nextInt(TOPICS.cardinality())); // repeats allowed
+        fieldValues[item] = new int[][] {{item % CHANNEL.cardinality()}, topics};
+        logQ[item] = (float) (-4 + 3 * random.nextDouble());
+      }
+      return new ItemCatalogue(fieldValues, logQ);
+    }
+
+    /** {@value #ROWS} rows over {@value #CANDIDATES} candidates: accidental hits are certain. */
+    List<TowerExample> batch(Random random) {
+      List<TowerExample> rows = new ArrayList<>();
+      for (int row = 0; row < ROWS; row++) {
+        int[] history = new int[random.nextInt(HISTORY + 1)];
+        Arrays.setAll(history, k -> random.nextInt(ITEMS)); // repeats allowed
+        int item = random.nextInt(CANDIDATES);
+        float reward = (float) (0.5 + 1.5 * random.nextDouble());
+        rows.add(new TowerExample(history, item, fieldValues[item], reward, logQ[item]));
+      }
+      return rows;
+    }
+  }
+}
