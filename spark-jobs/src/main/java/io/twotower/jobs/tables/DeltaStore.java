@@ -85,9 +85,18 @@ public final class DeltaStore {
     writer(table, df).mode("append").save(path(table));
   }
 
+  /**
+   * Partitioned tables are written with Delta's optimized write: rows are shuffled by partition
+   * before writing, so a day is one file (or a few of binSize) instead of one per task and day. A
+   * long history such as MovieLens' 4,110 days otherwise ends up in tens of thousands of tiny
+   * files, which dominate the time of every stage that writes or reads it.
+   */
   private DataFrameWriter<Row> writer(Table table, Dataset<Row> df) {
     DataFrameWriter<Row> writer = df.write().format("delta");
-    return table.partitionColumn().map(writer::partitionBy).orElse(writer);
+    return table
+        .partitionColumn()
+        .map(column -> writer.partitionBy(column).option("optimizeWrite", "true"))
+        .orElse(writer);
   }
 
   private void check(Table table, Dataset<Row> df) {
