@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
  * model) and {@code summary.csv} to --out.
  *
  * <p>Models go to the model store like any trained model (LATEST moves); rows are not appended to
- * the evaluations table.
+ * the evaluations table. When a sampling key varies, item_sampling_probability is rewritten for
+ * each combination and once more with the config as given at the end.
  */
 @Command(mixinStandardHelpOptions = true, sortOptions = false)
 public final class CompareModelsCommand implements Callable<Integer> {
@@ -133,6 +134,11 @@ public final class CompareModelsCommand implements Callable<Integer> {
           Files.writeString(folder.resolve("runs.csv"), runs);
           System.out.printf("compare: %s, seed %s: %s%n", name, settings.get("train.seed"), recall);
         }
+      }
+      if (samplingVaries) {
+        System.out.println(
+            "compare: sampling again with the config as given, as later stages expect");
+        SamplingJob.run(store, base, DateRange.ALL);
       }
       baselines.forEach((method, recall) -> byCombination.put(method, List.of(recall.recall())));
       ComparisonTable table =
