@@ -56,7 +56,9 @@ public final class TowerInputs implements Serializable {
         train.maskAccidentalHits(),
         train.optimizer().name(),
         train.learningRate(),
-        train.seed());
+        train.seed(),
+        false,
+        List.of());
   }
 
   /** A training_examples row joined with its log_p, as the towers take it. */

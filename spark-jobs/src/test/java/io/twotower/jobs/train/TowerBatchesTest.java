@@ -34,7 +34,9 @@ class TowerBatchesTest {
           true,
           "adam",
           0.01,
-          1L);
+          1L,
+          false,
+          List.of());
   private static final StructType SCHEMA =
       new StructType()
           .add("history_idx", DataTypes.createArrayType(DataTypes.IntegerType))
