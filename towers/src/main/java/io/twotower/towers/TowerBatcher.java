@@ -2,6 +2,7 @@ package io.twotower.towers;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -16,6 +17,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * can still name the row.
  */
 public final class TowerBatcher implements Serializable {
+  /** How errors name each kind of field. */
+  private static final String ITEM_FIELDS = "field";
+
+  private static final String USER_FIELDS = "user field";
+
   private final TowerConfig config;
 
   public TowerBatcher(TowerConfig config) {
@@ -25,28 +31,44 @@ public final class TowerBatcher implements Serializable {
   /** Features and labels of the training graph for these examples, one row each. */
   public MultiDataSet trainingBatch(List<TowerExample> examples) {
     requireRows(examples == null ? 0 : examples.size(), "examples");
-    int rows = examples.size();
+    return encode(examples, examples.size());
+  }
+
+  /**
+   * The training graph's arrays for {@code rows}, of which those from {@code negativesFrom} on are
+   * mixed negatives: their query side carries no user features (all weights 0), since a zero-reward
+   * row's query embedding never enters the loss.
+   */
+  private MultiDataSet encode(List<TowerExample> rows, int negativesFrom) {
     int n = config.historyLength();
-    float[][] itemIds = new float[rows][n + 1];
-    float[][] historyWeights = new float[rows][n + 1];
-    float[][] candidateWeights = new float[rows][n + 1];
-    float[][] labels = new float[rows][InBatchSoftmaxLoss.LABEL_WIDTH];
-    int[][][] fieldValues = new int[rows][][];
-    for (int row = 0; row < rows; row++) {
-      TowerExample example = Objects.requireNonNull(examples.get(row), "examples[" + row + "]");
-      encodeHistory(example.history(), row, itemIds[row], historyWeights[row]);
+    int count = rows.size();
+    float[][] itemIds = new float[count][n + 1];
+    float[][] historyWeights = new float[count][n + 1];
+    float[][] candidateWeights = new float[count][n + 1];
+    float[][] seedWeights = new float[count][n + 1];
+    float[][] labels = new float[count][InBatchSoftmaxLoss.LABEL_WIDTH];
+    int[][][] fieldValues = new int[count][][];
+    int[][][] userValues = new int[count][][];
+    for (int row = 0; row < count; row++) {
+      TowerExample example = Objects.requireNonNull(rows.get(row), "examples[" + row + "]");
+      encodeHistory(example.history(), row, itemIds[row], historyWeights[row], seedWeights[row]);
       itemIds[row][n] = checkedItem(example.item(), row);
       candidateWeights[row][n] = 1;
       labels[row][InBatchSoftmaxLoss.REWARD] = checkedReward(example.reward(), row);
       labels[row][InBatchSoftmaxLoss.LOG_Q] = checkedLogQ(example.logQ(), row);
       labels[row][InBatchSoftmaxLoss.ITEM_ID] = example.item();
       fieldValues[row] = example.fieldValues();
+      userValues[row] = row < negativesFrom ? example.userValues() : null;
     }
     List<INDArray> features =
         new ArrayList<>(
             List.of(
                 Nd4j.create(itemIds), Nd4j.create(historyWeights), Nd4j.create(candidateWeights)));
-    features.addAll(fieldArrays(fieldValues));
+    if (config.seedItem()) {
+      features.add(Nd4j.create(seedWeights));
+    }
+    features.addAll(fieldArrays(ITEM_FIELDS, config.itemFields(), fieldValues));
+    features.addAll(fieldArrays(USER_FIELDS, config.userFields(), userValues));
     return new org.nd4j.linalg.dataset.MultiDataSet(
         features.toArray(INDArray[]::new), new INDArray[] {Nd4j.create(labels)});
   }
@@ -81,20 +103,54 @@ public final class TowerBatcher implements Serializable {
       }
       rows.add(negative);
     }
-    return trainingBatch(rows);
+    return encode(rows, examples.size());
   }
 
-  /** Inputs of the query-tower graph: history ids [B, N] and their weights [B, N]. */
+  /**
+   * Inputs of the query-tower graph of a model without user fields: history ids [B, N], their
+   * weights [B, N] and, with a seed item, the seed's weights [B, N].
+   */
   public INDArray[] queryInputs(List<int[]> histories) {
+    requireNoUserFields("queryInputs(histories)");
     requireRows(histories == null ? 0 : histories.size(), "histories");
+    return queryInputs(histories, Collections.nCopies(histories.size(), new int[0][]));
+  }
+
+  /**
+   * Inputs of the query-tower graph: history ids [B, N], their weights [B, N], with a seed item the
+   * seed's weights [B, N], then ids and weights of every user field.
+   *
+   * @param userValues userValues.get(i)[u]: the values of user field u for histories.get(i)
+   */
+  public INDArray[] queryInputs(List<int[]> histories, List<int[][]> userValues) {
+    requireRows(histories == null ? 0 : histories.size(), "histories");
+    TowerErrors.requireUserRowPerHistory("queryInputs", histories, userValues);
     int rows = histories.size();
     int n = config.historyLength();
     float[][] itemIds = new float[rows][n];
     float[][] weights = new float[rows][n];
+    float[][] seedWeights = new float[rows][n];
     for (int row = 0; row < rows; row++) {
-      encodeHistory(histories.get(row), row, itemIds[row], weights[row]);
+      encodeHistory(histories.get(row), row, itemIds[row], weights[row], seedWeights[row]);
     }
-    return new INDArray[] {Nd4j.create(itemIds), Nd4j.create(weights)};
+    List<INDArray> inputs = new ArrayList<>(List.of(Nd4j.create(itemIds), Nd4j.create(weights)));
+    if (config.seedItem()) {
+      inputs.add(Nd4j.create(seedWeights));
+    }
+    inputs.addAll(
+        fieldArrays(USER_FIELDS, config.userFields(), userValues.toArray(int[][][]::new)));
+    return inputs.toArray(INDArray[]::new);
+  }
+
+  /** Fails, naming {@code where}, when the query tower takes user fields. */
+  void requireNoUserFields(String where) {
+    if (!config.userFields().isEmpty()) {
+      throw TowerErrors.invalidBatch(
+          where
+              + " has no user field values, but this model's query tower takes user fields "
+              + config.userFields().stream().map(CategoricalField::name).toList(),
+          "Pass each query's user field values (the overload with userValues)");
+    }
   }
 
   /**
@@ -112,12 +168,16 @@ public final class TowerBatcher implements Serializable {
     }
     List<INDArray> inputs =
         new ArrayList<>(List.of(Nd4j.create(itemIds), Nd4j.ones(DataType.FLOAT, items.length, 1)));
-    inputs.addAll(fieldArrays(fieldValues));
+    inputs.addAll(fieldArrays(ITEM_FIELDS, config.itemFields(), fieldValues));
     return inputs.toArray(INDArray[]::new);
   }
 
-  /** Ids left-aligned (most recent first), 0 in the padding; weights 1/len on ids, 0 elsewhere. */
-  private void encodeHistory(int[] history, int row, float[] ids, float[] weights) {
+  /**
+   * Ids left-aligned (most recent first), 0 in the padding; weights 1/len on ids, 0 elsewhere; the
+   * seed's weight 1 on the most recent id (none for an empty history).
+   */
+  private void encodeHistory(
+      int[] history, int row, float[] ids, float[] weights, float[] seedWeights) {
     int n = config.historyLength();
     if (history == null || history.length > n) {
       throw TowerErrors.invalidInput(
@@ -130,18 +190,27 @@ public final class TowerBatcher implements Serializable {
       ids[position] = checkedItem(history[position], row);
       weights[position] = 1f / history.length;
     }
+    if (history.length > 0) {
+      seedWeights[0] = 1;
+    }
   }
 
-  /** Two arrays [B, maxValues] per field: ids, and weights 1/count on real values. */
-  private List<INDArray> fieldArrays(int[][][] fieldValues) {
-    List<CategoricalField> fields = config.itemFields();
+  /**
+   * Two arrays [B, maxValues] per field: ids, and weights 1/count on real values. A null row (a
+   * mixed negative's user fields) stays all 0: a zero embedding.
+   */
+  private List<INDArray> fieldArrays(
+      String kind, List<CategoricalField> fields, int[][][] fieldValues) {
     List<INDArray> arrays = new ArrayList<>();
     for (int f = 0; f < fields.size(); f++) {
       CategoricalField field = fields.get(f);
       float[][] ids = new float[fieldValues.length][field.maxValues()];
       float[][] weights = new float[fieldValues.length][field.maxValues()];
       for (int row = 0; row < fieldValues.length; row++) {
-        int[] values = fieldRow(fieldValues[row], row, f, field);
+        if (fieldValues[row] == null && kind.equals(USER_FIELDS)) {
+          continue;
+        }
+        int[] values = fieldRow(kind, fields, fieldValues[row], row, f);
         for (int k = 0; k < values.length; k++) {
           ids[row][k] = values[k];
           weights[row][k] = 1f / values.length;
@@ -153,20 +222,20 @@ public final class TowerBatcher implements Serializable {
     return arrays;
   }
 
-  private int[] fieldRow(int[][] rowValues, int row, int f, CategoricalField field) {
-    if (rowValues == null || rowValues.length != config.itemFields().size()) {
+  private static int[] fieldRow(
+      String kind, List<CategoricalField> fields, int[][] rowValues, int row, int f) {
+    if (rowValues == null || rowValues.length != fields.size()) {
       throw TowerErrors.invalidInput(
-          "field values",
+          kind + " values",
           row,
           rowValues == null ? null : rowValues.length + " fields",
-          "Give one array of values per configured item field ("
-              + config.itemFields().size()
-              + ").");
+          "Give one array of values per configured " + kind + " (" + fields.size() + ").");
     }
+    CategoricalField field = fields.get(f);
     int[] values = rowValues[f];
     if (values == null || values.length < 1 || values.length > field.maxValues()) {
       throw TowerErrors.invalidInput(
-          "values of field " + field.name(),
+          "values of " + kind + " " + field.name(),
           row,
           values,
           "Give 1.."
@@ -176,7 +245,7 @@ public final class TowerBatcher implements Serializable {
     for (int value : values) {
       if (value < 0 || value >= field.cardinality()) {
         throw TowerErrors.invalidInput(
-            "value of field " + field.name(),
+            "value of " + kind + " " + field.name(),
             row,
             value,
             "Indices run 0.." + (field.cardinality() - 1) + " (cardinality).");

@@ -26,6 +26,9 @@ import java.util.Set;
  * @param optimizer "adam" or "adagrad" (case-insensitive, stored lower case)
  * @param learningRate the optimizer's learning rate
  * @param seed seeds parameter initialisation
+ * @param seedItem whether the query tower also takes the seed item, the most recent history id
+ *     (history[0]), embedded by the shared item-id table; an empty history gives a zero seed
+ * @param userFields categorical user features of the query tower, in input order (may be empty)
  */
 public record TowerConfig(
     int itemCardinality,
@@ -40,7 +43,9 @@ public record TowerConfig(
     boolean maskAccidentalHits,
     String optimizer,
     double learningRate,
-    long seed)
+    long seed,
+    boolean seedItem,
+    List<CategoricalField> userFields)
     implements Serializable {
 
   /** Ids travel through DL4J as float32, which holds every integer up to 2^24 exactly. */
@@ -56,7 +61,9 @@ public record TowerConfig(
     requireAtLeastOne("historyLength", historyLength);
     requireAtLeastOne("itemEmbeddingDim", itemEmbeddingDim);
     requireAtLeastOne("outputDim", outputDim);
-    itemFields = validFields(itemFields);
+    itemFields = validFields("itemFields", itemFields);
+    // Models saved before the query tower took user fields have no such key in their JSON.
+    userFields = validFields("userFields", userFields == null ? List.of() : userFields);
     queryHiddenSizes = validSizes("queryHiddenSizes", queryHiddenSizes);
     itemHiddenSizes = validSizes("itemHiddenSizes", itemHiddenSizes);
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
@@ -76,9 +83,41 @@ public record TowerConfig(
     }
   }
 
+  /** This configuration with the query tower's optional inputs replaced. */
+  public TowerConfig withQueryFeatures(boolean seedItem, List<CategoricalField> userFields) {
+    return new TowerConfig(
+        itemCardinality,
+        historyLength,
+        itemEmbeddingDim,
+        itemFields,
+        queryHiddenSizes,
+        itemHiddenSizes,
+        outputDim,
+        temperature,
+        correction,
+        maskAccidentalHits,
+        optimizer,
+        learningRate,
+        seed,
+        seedItem,
+        userFields);
+  }
+
+  /**
+   * Width of the query tower's input: the history mean, then the seed item's id embedding (if
+   * {@link #seedItem}), then each user field's embedding.
+   */
+  public int queryFeatureWidth() {
+    return itemEmbeddingDim * (seedItem ? 2 : 1) + widthOf(userFields);
+  }
+
   /** Width of the item tower's input: the item-id embedding followed by each field's embedding. */
   public int itemFeatureWidth() {
-    return itemEmbeddingDim + itemFields.stream().mapToInt(CategoricalField::embeddingDim).sum();
+    return itemEmbeddingDim + widthOf(itemFields);
+  }
+
+  private static int widthOf(List<CategoricalField> fields) {
+    return fields.stream().mapToInt(CategoricalField::embeddingDim).sum();
   }
 
   private static void requireAtLeastOne(String field, int value) {
@@ -87,17 +126,16 @@ public record TowerConfig(
     }
   }
 
-  private static List<CategoricalField> validFields(List<CategoricalField> fields) {
+  private static List<CategoricalField> validFields(String name, List<CategoricalField> fields) {
     // List.of(...).contains(null) throws, hence the stream.
     if (fields == null || fields.stream().anyMatch(Objects::isNull)) {
-      throw TowerErrors.invalidSetting(
-          "itemFields", fields, "a list (possibly empty) of non-null fields");
+      throw TowerErrors.invalidSetting(name, fields, "a list (possibly empty) of non-null fields");
     }
     Set<String> seen = new HashSet<>();
     for (CategoricalField field : fields) {
       if (!seen.add(field.name().toLowerCase(Locale.ROOT))) {
         throw TowerErrors.invalidSetting(
-            "itemFields", field.name(), "field names that differ ignoring case");
+            name, field.name(), "field names that differ ignoring case");
       }
     }
     return List.copyOf(fields);

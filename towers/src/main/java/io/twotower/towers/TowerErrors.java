@@ -1,6 +1,7 @@
 package io.twotower.towers;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The one place where this module builds user-facing errors. Every message says what is wrong
@@ -45,6 +46,20 @@ final class TowerErrors {
               + (fieldValues == null ? "no" : fieldValues.length)
               + " rows of field values",
           "Pass one row of field values per item");
+    }
+  }
+
+  /** Fails unless {@code userValues} holds one row per history; {@code where} opens the message. */
+  static void requireUserRowPerHistory(String where, List<int[]> histories, List<?> userValues) {
+    if (userValues == null || userValues.size() != histories.size()) {
+      throw invalidBatch(
+          where
+              + " got "
+              + histories.size()
+              + " histories but "
+              + (userValues == null ? "no" : userValues.size())
+              + " rows of user field values",
+          "Pass one row of user field values per history (an empty row without user fields)");
     }
   }
 

@@ -33,22 +33,36 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *   <li>{@value #HISTORY_WEIGHTS} [B, N+1]: 1/len(history) on real history ids, 0 on padding and on
  *       column N.
  *   <li>{@value #CANDIDATE_WEIGHTS} [B, N+1]: 1 in column N, 0 elsewhere.
+ *   <li>only with {@link TowerConfig#seedItem()}: {@value #SEED_WEIGHTS} [B, N+1]: 1 in column 0
+ *       (the most recent history id, the seed item) when the history is not empty, else all 0. The
+ *       seed is thus pooled from the same lookup of the same table as history and candidate.
  *   <li>for each item field f: {@code <f>FieldIds} [B, m_f] and {@code <f>FieldWeights} [B, m_f]
  *       (1/count on real values, 0 on padding).
+ *   <li>for each user field u: {@code user.<u>FieldIds} [B, m_u] and {@code user.<u>FieldWeights}
+ *       [B, m_u], encoded like item fields. The "user." prefix cannot clash with an item field's
+ *       names: field names hold no '.'.
  * </ol>
  *
+ * <p>The query tower's input is the history mean, then the seed item's id embedding, then each user
+ * field's embedding, concatenated; with neither option it is the history mean alone, the graph
+ * exactly as before the options existed.
+ *
  * <p>Labels: one array [B, 3], see {@link InBatchSoftmaxLoss}. The query-tower graph takes {@value
- * #ITEM_IDS} and {@value #HISTORY_WEIGHTS}, each N wide; the item-tower graph takes {@value
- * #ITEM_IDS} and {@value #CANDIDATE_WEIGHTS}, each 1 wide, then the field inputs.
+ * #ITEM_IDS}, {@value #HISTORY_WEIGHTS} and (with a seed item) {@value #SEED_WEIGHTS}, each N wide,
+ * then the user field inputs; the item-tower graph takes {@value #ITEM_IDS} and {@value
+ * #CANDIDATE_WEIGHTS}, each 1 wide, then the item field inputs.
  */
 final class TwoTowerGraphs {
   static final String ITEM_IDS = "itemIds";
   static final String HISTORY_WEIGHTS = "historyWeights";
   static final String CANDIDATE_WEIGHTS = "candidateWeights";
+  static final String SEED_WEIGHTS = "seedWeights";
   static final String ITEM_ID_EMBEDDING = "itemIdEmbedding";
   static final String ITEM_ID_BAGS = "itemIdBags";
   static final String HISTORY_MEAN = "historyMean";
   static final String CANDIDATE_ITEM_ID = "candidateItemId";
+  static final String SEED_ITEM_ID = "seedItemId";
+  static final String QUERY_FEATURES = "queryFeatures";
   static final String ITEM_FEATURES = "itemFeatures";
   static final String QUERY_EMBEDDING = "queryEmbedding";
   static final String ITEM_EMBEDDING = "itemEmbedding";
@@ -64,12 +78,23 @@ final class TwoTowerGraphs {
 
   private TwoTowerGraphs() {}
 
+  /** Prefix of the user fields' input and layer names (item fields have none). */
+  static final String USER_PREFIX = "user.";
+
   static String fieldIds(CategoricalField field) {
-    return field.name() + "FieldIds";
+    return fieldIds("", field);
   }
 
   static String fieldWeights(CategoricalField field) {
-    return field.name() + "FieldWeights";
+    return fieldWeights("", field);
+  }
+
+  private static String fieldIds(String prefix, CategoricalField field) {
+    return prefix + field.name() + "FieldIds";
+  }
+
+  private static String fieldWeights(String prefix, CategoricalField field) {
+    return prefix + field.name() + "FieldWeights";
   }
 
   static ComputationGraphConfiguration training(TowerConfig config) {
@@ -83,21 +108,21 @@ final class TwoTowerGraphs {
   static ComputationGraphConfiguration training(
       TowerConfig config, DataType dataType, IUpdater updater) {
     GraphBuilder graph = builder(config, dataType, updater);
-    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, HISTORY_WEIGHTS, CANDIDATE_WEIGHTS));
-    inputs.addAll(fieldInputs(config));
+    List<String> weights = new ArrayList<>(List.of(HISTORY_WEIGHTS, CANDIDATE_WEIGHTS));
+    List<String> bags = new ArrayList<>(List.of(HISTORY_MEAN, CANDIDATE_ITEM_ID));
+    if (config.seedItem()) {
+      weights.add(SEED_WEIGHTS);
+      bags.add(SEED_ITEM_ID);
+    }
+    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS));
+    inputs.addAll(weights);
+    inputs.addAll(fieldInputs("", config.itemFields()));
+    inputs.addAll(fieldInputs(USER_PREFIX, config.userFields()));
     graph.addInputs(inputs);
     graph.addLayer(
         ITEM_ID_EMBEDDING, itemIdEmbedding(config, config.historyLength() + 1), ITEM_IDS);
-    // One pass over the shared table pools both the history and the candidate, then splits.
-    int d = config.itemEmbeddingDim();
-    graph.addVertex(
-        ITEM_ID_BAGS,
-        new WeightedBagVertex(),
-        ITEM_ID_EMBEDDING,
-        HISTORY_WEIGHTS,
-        CANDIDATE_WEIGHTS);
-    graph.addVertex(HISTORY_MEAN, new SubsetVertex(0, d - 1), ITEM_ID_BAGS);
-    graph.addVertex(CANDIDATE_ITEM_ID, new SubsetVertex(d, 2 * d - 1), ITEM_ID_BAGS);
+    // One pass over the shared table pools the history, the candidate (and the seed), then splits.
+    addItemIdBags(graph, config, weights, bags);
     addQueryTower(graph, config);
     addItemTower(graph, config);
     graph.addVertex(TOWER_OUTPUTS, new MergeVertex(), QUERY_EMBEDDING, ITEM_EMBEDDING);
@@ -114,9 +139,18 @@ final class TwoTowerGraphs {
 
   static ComputationGraphConfiguration queryTower(TowerConfig config) {
     GraphBuilder graph = builder(config);
-    graph.addInputs(ITEM_IDS, HISTORY_WEIGHTS);
+    List<String> weights = new ArrayList<>(List.of(HISTORY_WEIGHTS));
+    List<String> bags = new ArrayList<>(List.of(HISTORY_MEAN));
+    if (config.seedItem()) {
+      weights.add(SEED_WEIGHTS);
+      bags.add(SEED_ITEM_ID);
+    }
+    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS));
+    inputs.addAll(weights);
+    inputs.addAll(fieldInputs(USER_PREFIX, config.userFields()));
+    graph.addInputs(inputs);
     graph.addLayer(ITEM_ID_EMBEDDING, itemIdEmbedding(config, config.historyLength()), ITEM_IDS);
-    graph.addVertex(HISTORY_MEAN, new WeightedBagVertex(), ITEM_ID_EMBEDDING, HISTORY_WEIGHTS);
+    addItemIdBags(graph, config, weights, bags);
     addQueryTower(graph, config);
     graph.setOutputs(QUERY_EMBEDDING);
     return graph.build();
@@ -125,7 +159,7 @@ final class TwoTowerGraphs {
   static ComputationGraphConfiguration itemTower(TowerConfig config) {
     GraphBuilder graph = builder(config);
     List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, CANDIDATE_WEIGHTS));
-    inputs.addAll(fieldInputs(config));
+    inputs.addAll(fieldInputs("", config.itemFields()));
     graph.addInputs(inputs);
     graph.addLayer(ITEM_ID_EMBEDDING, itemIdEmbedding(config, 1), ITEM_IDS);
     graph.addVertex(
@@ -156,22 +190,53 @@ final class TwoTowerGraphs {
     };
   }
 
-  private static List<String> fieldInputs(TowerConfig config) {
+  private static List<String> fieldInputs(String prefix, List<CategoricalField> fields) {
     List<String> inputs = new ArrayList<>();
-    for (CategoricalField field : config.itemFields()) {
-      inputs.add(fieldIds(field));
-      inputs.add(fieldWeights(field));
+    for (CategoricalField field : fields) {
+      inputs.add(fieldIds(prefix, field));
+      inputs.add(fieldWeights(prefix, field));
     }
     return inputs;
   }
 
-  /** Expects {@value #HISTORY_MEAN} in place; ends in {@value #QUERY_EMBEDDING}. */
+  /**
+   * Pools {@value #ITEM_ID_EMBEDDING} under each of {@code weights} into the vertex of the same
+   * position in {@code bags}: directly for one bag, else in one pass split into d-wide slices.
+   */
+  private static void addItemIdBags(
+      GraphBuilder graph, TowerConfig config, List<String> weights, List<String> bags) {
+    List<String> inputs = new ArrayList<>(List.of(ITEM_ID_EMBEDDING));
+    inputs.addAll(weights);
+    if (bags.size() == 1) {
+      graph.addVertex(bags.get(0), new WeightedBagVertex(), inputs.toArray(String[]::new));
+      return;
+    }
+    graph.addVertex(ITEM_ID_BAGS, new WeightedBagVertex(), inputs.toArray(String[]::new));
+    int d = config.itemEmbeddingDim();
+    for (int k = 0; k < bags.size(); k++) {
+      graph.addVertex(bags.get(k), new SubsetVertex(k * d, (k + 1) * d - 1), ITEM_ID_BAGS);
+    }
+  }
+
+  /**
+   * Expects {@value #HISTORY_MEAN} (and {@value #SEED_ITEM_ID} with a seed item) in place; ends in
+   * {@value #QUERY_EMBEDDING}.
+   */
   private static void addQueryTower(GraphBuilder graph, TowerConfig config) {
+    List<String> features = new ArrayList<>(List.of(HISTORY_MEAN));
+    if (config.seedItem()) {
+      features.add(SEED_ITEM_ID);
+    }
+    features.addAll(addFieldEmbeddings(graph, USER_PREFIX, config.userFields()));
+    String input = features.size() == 1 ? HISTORY_MEAN : QUERY_FEATURES;
+    if (features.size() > 1) {
+      graph.addVertex(QUERY_FEATURES, new MergeVertex(), features.toArray(String[]::new));
+    }
     addTower(
         graph,
         "query",
-        HISTORY_MEAN,
-        config.itemEmbeddingDim(),
+        input,
+        config.queryFeatureWidth(),
         config.queryHiddenSizes(),
         config.outputDim(),
         QUERY_EMBEDDING);
@@ -180,16 +245,7 @@ final class TwoTowerGraphs {
   /** Expects {@value #CANDIDATE_ITEM_ID} in place; ends in {@value #ITEM_EMBEDDING}. */
   private static void addItemTower(GraphBuilder graph, TowerConfig config) {
     List<String> features = new ArrayList<>(List.of(CANDIDATE_ITEM_ID));
-    for (CategoricalField field : config.itemFields()) {
-      String embedding = field.name() + "FieldEmbedding";
-      String mean = field.name() + "FieldMean";
-      graph.addLayer(
-          embedding,
-          embedding(field.cardinality(), field.embeddingDim(), field.maxValues()),
-          fieldIds(field));
-      graph.addVertex(mean, new WeightedBagVertex(), embedding, fieldWeights(field));
-      features.add(mean);
-    }
+    features.addAll(addFieldEmbeddings(graph, "", config.itemFields()));
     graph.addVertex(ITEM_FEATURES, new MergeVertex(), features.toArray(String[]::new));
     addTower(
         graph,
@@ -199,6 +255,23 @@ final class TwoTowerGraphs {
         config.itemHiddenSizes(),
         config.outputDim(),
         ITEM_EMBEDDING);
+  }
+
+  /** Each field's table and the mean of its values' embeddings; returns the means' names. */
+  private static List<String> addFieldEmbeddings(
+      GraphBuilder graph, String prefix, List<CategoricalField> fields) {
+    List<String> means = new ArrayList<>();
+    for (CategoricalField field : fields) {
+      String embedding = prefix + field.name() + "FieldEmbedding";
+      String mean = prefix + field.name() + "FieldMean";
+      graph.addLayer(
+          embedding,
+          embedding(field.cardinality(), field.embeddingDim(), field.maxValues()),
+          fieldIds(prefix, field));
+      graph.addVertex(mean, new WeightedBagVertex(), embedding, fieldWeights(prefix, field));
+      means.add(mean);
+    }
+    return means;
   }
 
   /** ReLU layers, a linear projection, then L2 normalisation under the name {@code output}. */

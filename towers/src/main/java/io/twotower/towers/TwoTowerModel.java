@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -66,16 +67,34 @@ public final class TwoTowerModel {
     return trainingGraph;
   }
 
-  /** L2-normalised query embeddings [histories.size()][outputDim]. */
-  public synchronized float[][] queryEmbeddings(List<int[]> histories) {
+  /**
+   * L2-normalised query embeddings [histories.size()][outputDim] of a model without user fields
+   * (with a seed item, each history's first id is its seed).
+   */
+  public float[][] queryEmbeddings(List<int[]> histories) {
     Objects.requireNonNull(histories, "histories");
+    batcher.requireNoUserFields("queryEmbeddings(histories)");
+    return queryEmbeddings(histories, Collections.nCopies(histories.size(), new int[0][]));
+  }
+
+  /**
+   * L2-normalised query embeddings [histories.size()][outputDim].
+   *
+   * @param userValues userValues.get(i)[u]: the values of user field u for histories.get(i) (empty
+   *     rows when the model has no user fields)
+   */
+  public synchronized float[][] queryEmbeddings(List<int[]> histories, List<int[][]> userValues) {
+    Objects.requireNonNull(histories, "histories");
+    TowerErrors.requireUserRowPerHistory("queryEmbeddings", histories, userValues);
     if (queryGraph == null) {
       queryGraph = initialised(TwoTowerGraphs.queryTower(config));
     }
     copyParameters(trainingGraph, queryGraph);
     return inChunks(
         histories.size(),
-        (range) -> batcher.queryInputs(histories.subList(range[0], range[1])),
+        (range) ->
+            batcher.queryInputs(
+                histories.subList(range[0], range[1]), userValues.subList(range[0], range[1])),
         queryGraph);
   }
 

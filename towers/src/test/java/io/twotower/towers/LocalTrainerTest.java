@@ -39,7 +39,9 @@ class LocalTrainerTest {
         true,
         "adam",
         0.01,
-        seed);
+        seed,
+        false,
+        List.of());
   }
 
   @Test

@@ -24,7 +24,15 @@ class TowerBatcherTest {
           true,
           "adam",
           0.01,
-          1L);
+          1L,
+          false,
+          List.of());
+
+  // CONFIG's query tower with the seed item and two single-valued user fields.
+  static final TowerConfig QUERY_FEATURES_CONFIG =
+      CONFIG.withQueryFeatures(
+          true,
+          List.of(new CategoricalField("region", 4, 1, 2), new CategoricalField("age", 3, 1, 3)));
 
   private final TowerBatcher batcher = new TowerBatcher(CONFIG);
 
@@ -111,6 +119,70 @@ class TowerBatcherTest {
   }
 
   @Test
+  void seedWeightsPickTheMostRecentIdAndUserFieldsFollowTheItemFields() {
+    MultiDataSet batch =
+        new TowerBatcher(QUERY_FEATURES_CONFIG)
+            .trainingBatch(
+                List.of(
+                    new TowerExample(
+                        new int[] {4, 2}, 7, new int[][] {{1}, {3, 6}}, 1f, 0f, users(3, 0)),
+                    new TowerExample(new int[] {}, 9, new int[][] {{0}, {5}}, 1f, 0f, users(1, 2))),
+                List.of(new TowerExample(new int[] {}, 8, new int[][] {{2}, {4}}, 0f, -1f)));
+
+    INDArray[] f = batch.getFeatures();
+    // ids, history, candidate, seed weights; 2 x 2 item field arrays; 2 x 2 user field arrays.
+    assertThat(f).hasSize(4 + 4 + 4);
+    assertThat(f[0].toFloatMatrix())
+        .isEqualTo(new float[][] {{4, 2, 0, 7}, {0, 0, 0, 9}, {0, 0, 0, 8}});
+    // The seed is column 0 (item 4); an empty history has no seed.
+    assertThat(f[3].toFloatMatrix())
+        .isEqualTo(new float[][] {{1, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}});
+    assertThat(f[4].toFloatMatrix()).isEqualTo(new float[][] {{1}, {0}, {2}});
+    // region ids and weights; the mixed negative's query has no user features (weight 0).
+    assertThat(f[8].toFloatMatrix()).isEqualTo(new float[][] {{3}, {1}, {0}});
+    assertThat(f[9].toFloatMatrix()).isEqualTo(new float[][] {{1}, {1}, {0}});
+    assertThat(f[10].toFloatMatrix()).isEqualTo(new float[][] {{0}, {2}, {0}});
+    assertThat(f[11].toFloatMatrix()).isEqualTo(new float[][] {{1}, {1}, {0}});
+  }
+
+  @Test
+  void queryInputsCarryTheSeedAndUserFields() {
+    TowerBatcher withQueryFeatures = new TowerBatcher(QUERY_FEATURES_CONFIG);
+
+    INDArray[] inputs =
+        withQueryFeatures.queryInputs(
+            List.of(new int[] {5, 6}, new int[] {}), List.of(users(2, 1), users(0, 0)));
+
+    assertThat(inputs).hasSize(3 + 4);
+    assertThat(inputs[2].toFloatMatrix()).isEqualTo(new float[][] {{1, 0, 0}, {0, 0, 0}});
+    assertThat(inputs[3].toFloatMatrix()).isEqualTo(new float[][] {{2}, {0}});
+    assertThat(inputs[5].toFloatMatrix()).isEqualTo(new float[][] {{1}, {0}});
+  }
+
+  @Test
+  void rejectsQueriesWithoutTheConfiguredUserFields() {
+    TowerBatcher withQueryFeatures = new TowerBatcher(QUERY_FEATURES_CONFIG);
+
+    assertThatThrownBy(() -> withQueryFeatures.queryInputs(List.of(new int[] {1})))
+        .hasMessageContaining("queryInputs(histories) has no user field values")
+        .hasMessageContaining("[region, age]");
+    assertThatThrownBy(
+            () ->
+                withQueryFeatures.trainingBatch(
+                    List.of(new TowerExample(new int[] {1}, 2, fields(), 1f, 0f))))
+        .hasMessageContaining("Invalid user field values in row 0: got \"0 fields\"")
+        .hasMessageContaining("per configured user field (2)");
+    assertThatThrownBy(
+            () ->
+                withQueryFeatures.queryInputs(
+                    List.of(new int[] {1}), List.<int[][]>of(new int[][] {{4}, {0}})))
+        .hasMessageContaining("value of user field region in row 0: got 4")
+        .hasMessageContaining("0..3");
+    assertThatThrownBy(() -> withQueryFeatures.queryInputs(List.of(new int[] {1}), List.of()))
+        .hasMessageContaining("queryInputs got 1 histories but 0 rows of user field values");
+  }
+
+  @Test
   void itemInputsHoldTheItemAndItsFields() {
     INDArray[] inputs =
         batcher.itemInputs(new int[] {3, 8}, new int[][][] {{{2}, {7}}, {{4}, {1, 0}}});
@@ -151,6 +223,10 @@ class TowerBatcherTest {
         .hasMessageContaining("reward in row 0: got -1.0");
     assertThatThrownBy(() -> batcher.trainingBatch(List.of()))
         .hasMessageContaining("No examples to encode");
+  }
+
+  private static int[][] users(int region, int age) {
+    return new int[][] {{region}, {age}};
   }
 
   private static int[][] fields() {

@@ -51,8 +51,18 @@ class TowerConfigTest {
                     false,
                     "adam",
                     0.01,
-                    1L))
+                    1L,
+                    false,
+                    List.of()))
         .hasMessageContaining("Invalid itemFields: got \"Topic\"");
+    assertThatThrownBy(
+            () ->
+                TowerBatcherTest.CONFIG.withQueryFeatures(
+                    false,
+                    List.of(
+                        new CategoricalField("region", 3, 1, 2),
+                        new CategoricalField("REGION", 3, 1, 2))))
+        .hasMessageContaining("Invalid userFields: got \"REGION\"");
   }
 
   @Test
@@ -90,6 +100,8 @@ class TowerConfigTest {
         false,
         optimizer,
         0.01,
-        1L);
+        1L,
+        false,
+        List.of());
   }
 }

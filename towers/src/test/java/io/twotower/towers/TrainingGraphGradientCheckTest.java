@@ -11,6 +11,7 @@ import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,7 +24,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  * Backprop through the whole training graph against central differences, in double precision: the
  * shared item-id table (history mean and candidate pooled from one lookup), a single- and a
  * multi-valued field, both ReLU towers, L2 normalisation and the in-batch softmax with
- * accidental-hit masking, with and without the logQ correction.
+ * accidental-hit masking, with and without the logQ correction; and once more with the query
+ * tower's optional inputs (the seed item's slice of the shared lookup and a user field).
  *
  * <p>DL4J's {@link GradientCheckUtil} moves every parameter by ±1e-6 and compares (score+ - score-)
  * / 2e-6 with the backprop gradient; a parameter fails when the relative error |a - n| / (|a| +
@@ -56,6 +58,7 @@ class TrainingGraphGradientCheckTest {
   private static final int HISTORY = 3;
   private static final CategoricalField CHANNEL = new CategoricalField("channel", 3, 1, 2);
   private static final CategoricalField TOPICS = new CategoricalField("topics", 5, 3, 3);
+  private static final CategoricalField REGION = new CategoricalField("region", 3, 1, 2);
   private static final long[] BATCH_SEEDS = {1, 2};
 
   private static DataType defaultType;
@@ -76,7 +79,17 @@ class TrainingGraphGradientCheckTest {
   @ParameterizedTest
   @EnumSource(LogQCorrection.class)
   void backpropMatchesCentralDifferences(LogQCorrection correction) {
-    TowerConfig config = config(correction);
+    check(config(correction));
+  }
+
+  /** The query tower's optional inputs: the seed's slice of the shared lookup, a user field. */
+  @Test
+  void backpropMatchesCentralDifferencesWithSeedItemAndUserField() {
+    check(config(LogQCorrection.PAPER).withQueryFeatures(true, List.of(REGION)));
+  }
+
+  private static void check(TowerConfig config) {
+    LogQCorrection correction = config.correction();
     ComputationGraph graph =
         new ComputationGraph(TwoTowerGraphs.training(config, DataType.DOUBLE, new NoOp()));
     graph.init();
@@ -86,7 +99,7 @@ class TrainingGraphGradientCheckTest {
     TowerBatcher batcher = new TowerBatcher(config);
 
     for (long seed : BATCH_SEEDS) {
-      MultiDataSet batch = batcher.trainingBatch(catalogue.batch(new Random(seed)));
+      MultiDataSet batch = batcher.trainingBatch(catalogue.batch(new Random(seed), config));
       INDArray[] inputs = inDouble(batch.getFeatures());
       INDArray[] labels = inDouble(batch.getLabels());
       assertProjectionsAreNotTiny(graph, inputs);
@@ -122,7 +135,9 @@ class TrainingGraphGradientCheckTest {
         true,
         "adam", // replaced by NoOp
         0.01,
-        3L);
+        3L,
+        false,
+        List.of());
   }
 
   private static INDArray[] inDouble(INDArray[] arrays) {
@@ -153,14 +168,18 @@ class TrainingGraphGradientCheckTest {
     }
 
     /** {@value #ROWS} rows over {@value #CANDIDATES} candidates: accidental hits are certain. */
-    List<TowerExample> batch(Random random) {
+    List<TowerExample> batch(Random random, TowerConfig config) {
       List<TowerExample> rows = new ArrayList<>();
       for (int row = 0; row < ROWS; row++) {
         int[] history = new int[random.nextInt(HISTORY + 1)];
         Arrays.setAll(history, k -> random.nextInt(ITEMS)); // repeats allowed
         int item = random.nextInt(CANDIDATES);
         float reward = (float) (0.5 + 1.5 * random.nextDouble());
-        rows.add(new TowerExample(history, item, fieldValues[item], reward, logQ[item]));
+        int[][] user =
+            config.userFields().isEmpty()
+                ? new int[0][]
+                : new int[][] {{random.nextInt(REGION.cardinality())}};
+        rows.add(new TowerExample(history, item, fieldValues[item], reward, logQ[item], user));
       }
       return rows;
     }

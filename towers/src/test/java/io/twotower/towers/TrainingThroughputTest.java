@@ -41,7 +41,9 @@ class TrainingThroughputTest {
             true,
             "adam",
             0.001,
-            1L);
+            1L,
+            false,
+            List.of());
     TwoTowerModel model = TwoTowerModel.create(config);
     MultiDataSet batch = new TowerBatcher(config).trainingBatch(randomExamples(new Random(1)));
     for (int i = 0; i < WARM_UP; i++) {

@@ -6,15 +6,25 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 class TwoTowerModelTest {
   private static final TowerConfig CONFIG = TowerBatcherTest.CONFIG;
+  // The same model with the seed item and user fields region (4 values) and age (3 values).
+  private static final TowerConfig QUERY_FEATURES = TowerBatcherTest.QUERY_FEATURES_CONFIG;
   private static final List<TowerExample> EXAMPLES =
       List.of(
           new TowerExample(new int[] {4, 2}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f),
@@ -22,20 +32,46 @@ class TwoTowerModelTest {
           new TowerExample(new int[] {1, 2, 3}, 0, new int[][] {{4}, {2, 2}}, 2f, 0.25f),
           new TowerExample(new int[] {5}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f));
 
-  @Test
-  void inferenceGraphsReproduceTheTrainingGraphsTowers() {
-    TwoTowerModel model = trainedOneStep();
-    MultiDataSet batch = new TowerBatcher(CONFIG).trainingBatch(EXAMPLES);
+  /** EXAMPLES with user field values (region, age) = (row % 4, row % 3). */
+  private static final List<TowerExample> WITH_USERS =
+      IntStream.range(0, EXAMPLES.size())
+          .mapToObj(
+              row -> {
+                TowerExample e = EXAMPLES.get(row);
+                return new TowerExample(
+                    e.history(),
+                    e.item(),
+                    e.fieldValues(),
+                    e.reward(),
+                    e.logQ(),
+                    new int[][] {{row % 4}, {row % 3}});
+              })
+          .toList();
+
+  static Stream<Arguments> configs() {
+    return Stream.of(
+        Arguments.of("history only", CONFIG, EXAMPLES),
+        Arguments.of("seed item and user fields", QUERY_FEATURES, WITH_USERS));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("configs")
+  void inferenceGraphsReproduceTheTrainingGraphsTowers(
+      String name, TowerConfig config, List<TowerExample> examples) {
+    TwoTowerModel model = trainedOneStep(config, examples);
+    MultiDataSet batch = new TowerBatcher(config).trainingBatch(examples);
 
     Map<String, INDArray> activations =
         model.trainingGraph().feedForward(batch.getFeatures(), false);
 
     float[][] queries =
-        model.queryEmbeddings(EXAMPLES.stream().map(TowerExample::history).toList());
+        model.queryEmbeddings(
+            examples.stream().map(TowerExample::history).toList(),
+            examples.stream().map(TowerExample::userValues).toList());
     float[][] items =
         model.itemEmbeddings(
-            EXAMPLES.stream().mapToInt(TowerExample::item).toArray(),
-            EXAMPLES.stream().map(TowerExample::fieldValues).toArray(int[][][]::new));
+            examples.stream().mapToInt(TowerExample::item).toArray(),
+            examples.stream().map(TowerExample::fieldValues).toArray(int[][][]::new));
     assertClose(queries, activations.get(TwoTowerGraphs.QUERY_EMBEDDING).toFloatMatrix());
     assertClose(items, activations.get(TwoTowerGraphs.ITEM_EMBEDDING).toFloatMatrix());
     for (float[] row : queries) {
@@ -69,6 +105,50 @@ class TwoTowerModelTest {
   }
 
   @Test
+  void seedItemIsTheMostRecentHistoryIdsRowOfTheSharedTable() {
+    TwoTowerModel model = trainedOneStep(QUERY_FEATURES, WITH_USERS);
+    INDArray table = model.trainingGraph().getLayer(TwoTowerGraphs.ITEM_ID_EMBEDDING).getParam("W");
+
+    Map<String, INDArray> activations =
+        model
+            .trainingGraph()
+            .feedForward(
+                new TowerBatcher(QUERY_FEATURES).trainingBatch(WITH_USERS).getFeatures(), false);
+
+    INDArray seeds = activations.get(TwoTowerGraphs.SEED_ITEM_ID);
+    // EXAMPLES' histories {4, 2}, {}, {1, 2, 3}, {5}: seeds 4, none (zero), 1, 5.
+    assertThat(seeds.getRow(0)).isEqualTo(table.getRow(4));
+    assertThat(seeds.getRow(1).toFloatVector()).containsOnly(0f);
+    assertThat(seeds.getRow(2)).isEqualTo(table.getRow(1));
+    assertThat(seeds.getRow(3)).isEqualTo(table.getRow(5));
+    // One item-id table for history, seed and candidate; one table per user field.
+    assertThat(
+            model.trainingGraph().paramTable().keySet().stream()
+                .filter(key -> key.toLowerCase(Locale.ROOT).contains("itemid")))
+        .containsExactly(TwoTowerGraphs.ITEM_ID_EMBEDDING + "_W");
+    assertThat(model.trainingGraph().paramTable())
+        .containsKeys("user.regionFieldEmbedding_W", "user.ageFieldEmbedding_W");
+    // The query tower's input: history mean (4) + seed (4) + region (2) + age (3).
+    assertThat(QUERY_FEATURES.queryFeatureWidth()).isEqualTo(13);
+    assertThat(activations.get(TwoTowerGraphs.QUERY_FEATURES).shape()).containsExactly(4L, 13L);
+  }
+
+  @Test
+  void seedItemAndUserFieldsChangeTheQueryEmbedding() {
+    TwoTowerModel model = trainedOneStep(QUERY_FEATURES, WITH_USERS);
+    int[][] user = {{1}, {2}};
+
+    float[][] queries =
+        model.queryEmbeddings(
+            List.of(new int[] {4, 2}, new int[] {2, 4}, new int[] {4, 2}),
+            List.of(user, user, new int[][] {{3}, {2}}));
+
+    // Same bag, other seed; same history and seed, other region.
+    assertThat(queries[1]).isNotEqualTo(queries[0]);
+    assertThat(queries[2]).isNotEqualTo(queries[0]);
+  }
+
+  @Test
   void mixedNegativesWithEmptyHistoriesKeepTheLossAndGradientsFinite() {
     TwoTowerModel model = TwoTowerModel.create(CONFIG);
     // Biases start at 0, so an empty history gives a zero query vector: L2 normalisation of a
@@ -89,6 +169,41 @@ class TwoTowerModelTest {
     graph.fit(batch);
     assertAllFinite("parameters after one step", graph.params());
     assertThat(graph.score()).isFinite();
+  }
+
+  @Test
+  void saveAndLoadKeepTheSeedItemAndUserFields(@TempDir Path dir) {
+    TwoTowerModel model = trainedOneStep(QUERY_FEATURES, WITH_USERS);
+    model.save(dir);
+
+    TwoTowerModel loaded = TwoTowerModel.load(dir);
+
+    assertThat(loaded.config()).isEqualTo(QUERY_FEATURES);
+    List<int[]> histories = List.of(new int[] {1, 2}, new int[] {});
+    List<int[][]> users = List.of(new int[][] {{3}, {0}}, new int[][] {{1}, {2}});
+    assertThat(loaded.queryEmbeddings(histories, users))
+        .isEqualTo(model.queryEmbeddings(histories, users));
+  }
+
+  @Test
+  void loadsAConfigSavedBeforeTheQueryTowerOptions(@TempDir Path dir) throws Exception {
+    trainedOneStep(CONFIG, EXAMPLES).save(dir);
+    Path json = dir.resolve(TwoTowerModel.CONFIG_FILE);
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode saved = (ObjectNode) mapper.readTree(json.toFile());
+    assertThat(saved.has("seedItem") && saved.has("userFields")).isTrue();
+    saved.remove(List.of("seedItem", "userFields"));
+    mapper.writeValue(json.toFile(), saved);
+
+    assertThat(TwoTowerModel.load(dir).config()).isEqualTo(CONFIG);
+  }
+
+  @Test
+  void queryEmbeddingsWithoutUserValuesFailForAModelWithUserFields() {
+    assertThatThrownBy(
+            () -> TwoTowerModel.create(QUERY_FEATURES).queryEmbeddings(List.of(new int[] {1})))
+        .hasMessageContaining("queryEmbeddings(histories) has no user field values")
+        .hasMessageContaining("Pass each query's user field values");
   }
 
   @Test
@@ -124,7 +239,9 @@ class TwoTowerModelTest {
             true,
             "adam",
             0.01,
-            1L);
+            1L,
+            false,
+            List.of());
 
     assertThatThrownBy(
             () ->
@@ -137,8 +254,12 @@ class TwoTowerModelTest {
   }
 
   private static TwoTowerModel trainedOneStep() {
-    TwoTowerModel model = TwoTowerModel.create(CONFIG);
-    model.trainingGraph().fit(new TowerBatcher(CONFIG).trainingBatch(EXAMPLES));
+    return trainedOneStep(CONFIG, EXAMPLES);
+  }
+
+  private static TwoTowerModel trainedOneStep(TowerConfig config, List<TowerExample> examples) {
+    TwoTowerModel model = TwoTowerModel.create(config);
+    model.trainingGraph().fit(new TowerBatcher(config).trainingBatch(examples));
     return model;
   }
 

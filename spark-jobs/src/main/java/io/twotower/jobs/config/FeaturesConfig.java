@@ -1,6 +1,18 @@
 package io.twotower.jobs.config;
 
-/** How events become training examples. */
+import io.twotower.jobs.JobException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * How events become training examples.
+ *
+ * @param userFields STRING columns of the {@code users} table that become the query tower's user
+ *     fields (each example's {@code user_field_idx}); empty: none, the query is the history alone
+ */
 public record FeaturesConfig(
     int historyLength,
     int minCount,
@@ -8,7 +20,26 @@ public record FeaturesConfig(
     Reward reward,
     Split split,
     int testDays,
-    int testEvents) {
+    int testEvents,
+    List<String> userFields) {
+
+  private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
+
+  public FeaturesConfig {
+    Set<String> seen = new HashSet<>();
+    for (String field : userFields) {
+      if (!FIELD_NAME.matcher(field).matches()
+          || field.equals("user_id")
+          || !seen.add(field.toLowerCase(Locale.ROOT))) {
+        throw JobException.badConfig(
+            "two-tower.features.user-fields",
+            userFields,
+            "distinct column names of the users table besides user_id (a letter, then up to 63"
+                + " letters, digits or '_'), e.g. [region]; [] for none");
+      }
+    }
+    userFields = List.copyOf(userFields);
+  }
 
   /** Reward r_i from an event's engagement. */
   public enum Reward {
@@ -38,6 +69,7 @@ public record FeaturesConfig(
         s.oneOf("reward", Reward.class),
         s.oneOf("split", Split.class),
         s.positiveInt("test-days"),
-        s.positiveInt("test-events"));
+        s.positiveInt("test-events"),
+        s.strings("user-fields"));
   }
 }

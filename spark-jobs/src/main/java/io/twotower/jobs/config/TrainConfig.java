@@ -8,6 +8,7 @@ import java.util.List;
  * @param correction which logits log p_j is subtracted from (see {@code LogQCorrection})
  * @param mixedNegatives B', uniformly sampled corpus items appended to every batch as extra
  *     negatives (0 = in-batch negatives only)
+ * @param seedItem whether the query tower also takes the seed item (the history's most recent item)
  */
 public record TrainConfig(
     int batchSize,
@@ -26,7 +27,8 @@ public record TrainConfig(
     int mixedNegatives,
     Optimizer optimizer,
     double learningRate,
-    long seed) {
+    long seed,
+    boolean seedItem) {
 
   /** Mirrors {@code io.twotower.towers.LogQCorrection}, constant for constant. */
   public enum Correction {
@@ -58,6 +60,7 @@ public record TrainConfig(
         s.nonNegativeInt("mixed-negatives"),
         s.oneOf("optimizer", Optimizer.class),
         s.positiveDouble("learning-rate"),
-        s.longValue("seed"));
+        s.longValue("seed"),
+        s.bool("seed-item"));
   }
 }

@@ -5,11 +5,14 @@ import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
 
+import io.twotower.jobs.JobException;
 import io.twotower.jobs.evaluate.ExactTopK.Hit;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
+import io.twotower.jobs.tables.Table;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -29,6 +32,13 @@ public final class CorpusRetrieval {
 
   /** Input: the query's history, item indices most recent first (may be empty). */
   public static final String HISTORY = "history_idx";
+
+  /**
+   * Optional input: the query's user fields (MAP&lt;STRING, INT&gt;, {@code Table.USER_FIELD_IDX}),
+   * passed to the encoder when present; required by an encoder that has {@link
+   * QueryEncoder#userFields()}.
+   */
+  public static final String USER_FIELDS = Table.USER_FIELD_IDX.name();
 
   /** Input: item ids never to return for this query (may be empty or contain unknown ids). */
   public static final String EXCLUDE = "exclude";
@@ -57,6 +67,18 @@ public final class CorpusRetrieval {
   public static Dataset<Row> topK(
       Dataset<Row> queries, QueryEncoder encoder, ItemCorpus corpus, int k) {
     TableSchemas.require(queries.schema(), REQUIRED, "retrieval queries");
+    boolean withUserFields = List.of(queries.columns()).contains(USER_FIELDS);
+    if (!encoder.userFields().isEmpty() && !withUserFields) {
+      throw JobException.of(
+          "The retrieval queries have no "
+              + USER_FIELDS
+              + " column, but the model's query tower takes the user fields "
+              + encoder.userFields(),
+          "training_examples was written without features.user-fields, or before it was set",
+          "rerun `two-tower features` with features.user-fields = "
+              + encoder.userFields()
+              + ", or use a model trained without user fields");
+    }
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, was " + k);
     }
@@ -66,8 +88,9 @@ public final class CorpusRetrieval {
     StructType out = in.add(CANDIDATES, createArrayType(CANDIDATE, false), false);
     int historyField = in.fieldIndex(HISTORY);
     int excludeField = in.fieldIndex(EXCLUDE);
+    int userField = withUserFields ? in.fieldIndex(USER_FIELDS) : -1;
     MapPartitionsFunction<Row, Row> retrieve =
-        rows -> new Blocks(rows, encoder, shared.value(), k, historyField, excludeField);
+        rows -> new Blocks(rows, encoder, shared.value(), k, historyField, excludeField, userField);
     return queries.mapPartitions(retrieve, Encoders.row(out));
   }
 
@@ -79,6 +102,7 @@ public final class CorpusRetrieval {
     private final int k;
     private final int historyField;
     private final int excludeField;
+    private final int userField;
     private final List<Row> block = new ArrayList<>(QUERY_BLOCK);
     private Hit[][] hits;
     private int next;
@@ -89,13 +113,15 @@ public final class CorpusRetrieval {
         ItemCorpus corpus,
         int k,
         int historyField,
-        int excludeField) {
+        int excludeField,
+        int userField) {
       this.rows = rows;
       this.encoder = encoder;
       this.corpus = corpus;
       this.k = k;
       this.historyField = historyField;
       this.excludeField = excludeField;
+      this.userField = userField;
     }
 
     @Override
@@ -127,12 +153,19 @@ public final class CorpusRetrieval {
         block.add(rows.next());
       }
       List<int[]> histories = new ArrayList<>(block.size());
+      List<Map<String, Integer>> userFields = new ArrayList<>(block.size());
       int[][] excluded = new int[block.size()][];
       for (int j = 0; j < block.size(); j++) {
         histories.add(history(block.get(j)));
         excluded[j] = excludedRows(block.get(j));
+        if (userField >= 0) {
+          Row row = block.get(j);
+          userFields.add(row.isNullAt(userField) ? Map.of() : row.getJavaMap(userField));
+        }
       }
-      hits = ExactTopK.search(corpus, encoder.encode(histories), excluded, k);
+      float[][] queries =
+          userField >= 0 ? encoder.encode(histories, userFields) : encoder.encode(histories);
+      hits = ExactTopK.search(corpus, queries, excluded, k);
     }
 
     private int[] history(Row row) {

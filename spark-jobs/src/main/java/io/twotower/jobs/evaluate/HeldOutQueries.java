@@ -9,6 +9,8 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.first;
 
 import io.twotower.jobs.DateRange;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -31,8 +33,9 @@ public final class HeldOutQueries {
   private HeldOutQueries() {}
 
   /**
-   * Rows (user_id, item_id = the held-out item, history_idx, exclude ARRAY&lt;STRING&gt;) for the
-   * held-out examples of {@code dates} ({@code dt}); exclusions come from all training days.
+   * Rows (user_id, item_id = the held-out item, history_idx, exclude ARRAY&lt;STRING&gt;, and
+   * user_field_idx when the examples have it) for the held-out examples of {@code dates} ({@code
+   * dt}); exclusions come from all training days.
    */
   public static Dataset<Row> from(Dataset<Row> examples, DateRange dates) {
     return from(examples, dates, false);
@@ -64,13 +67,17 @@ public final class HeldOutQueries {
             .groupBy("user_id")
             .agg(collect_set("item_id").as("trained"));
     Column noItems = array().cast("array<string>");
-    return heldOut
-        .join(trained, "user_id", "left")
-        .select(
-            col("user_id"),
-            col("item_id"),
-            col("history_idx"),
-            array_union(coalesce(col("trained"), noItems), coalesce(col("history"), noItems))
-                .as(CorpusRetrieval.EXCLUDE));
+    List<Column> columns =
+        new ArrayList<>(
+            List.of(
+                col("user_id"),
+                col("item_id"),
+                col("history_idx"),
+                array_union(coalesce(col("trained"), noItems), coalesce(col("history"), noItems))
+                    .as(CorpusRetrieval.EXCLUDE)));
+    if (List.of(examples.columns()).contains(CorpusRetrieval.USER_FIELDS)) {
+      columns.add(col(CorpusRetrieval.USER_FIELDS));
+    }
+    return heldOut.join(trained, "user_id", "left").select(columns.toArray(Column[]::new));
   }
 }

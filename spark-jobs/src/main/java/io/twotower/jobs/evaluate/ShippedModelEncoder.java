@@ -1,5 +1,7 @@
 package io.twotower.jobs.evaluate;
 
+import io.twotower.jobs.JobException;
+import io.twotower.towers.CategoricalField;
 import io.twotower.towers.TwoTowerModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,12 +39,17 @@ public final class ShippedModelEncoder implements QueryEncoder {
 
   private final String key;
   private final int historyLength;
+  private final List<String> userFields;
   private final Broadcast<LinkedHashMap<String, byte[]>> files;
 
   private ShippedModelEncoder(
-      String key, int historyLength, Broadcast<LinkedHashMap<String, byte[]>> files) {
+      String key,
+      int historyLength,
+      List<String> userFields,
+      Broadcast<LinkedHashMap<String, byte[]>> files) {
     this.key = key;
     this.historyLength = historyLength;
+    this.userFields = userFields;
     this.files = files;
   }
 
@@ -62,6 +69,7 @@ public final class ShippedModelEncoder implements QueryEncoder {
         return new ShippedModelEncoder(
             UUID.randomUUID().toString(),
             model.config().historyLength(),
+            model.config().userFields().stream().map(CategoricalField::name).toList(),
             JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(files));
       } finally {
         deleteRecursively(dir);
@@ -74,11 +82,41 @@ public final class ShippedModelEncoder implements QueryEncoder {
   /** Histories longer than the model's historyLength keep their most recent items. */
   @Override
   public float[][] encode(List<int[]> histories) {
+    return model().queryEmbeddings(capped(histories));
+  }
+
+  /** As {@link #encode(List)}, with each query's user fields in the model's order. */
+  @Override
+  public float[][] encode(List<int[]> histories, List<Map<String, Integer>> fields) {
+    List<int[][]> userValues = new ArrayList<>(fields.size());
+    for (Map<String, Integer> byField : fields) {
+      int[][] values = new int[userFields.size()][];
+      for (int u = 0; u < values.length; u++) {
+        Integer value = byField.get(userFields.get(u));
+        if (value == null) {
+          throw JobException.of(
+              "A query has no value of the user field " + userFields.get(u),
+              "its user_field_idx holds only " + byField.keySet(),
+              "rerun `two-tower features` with features.user-fields = " + userFields);
+        }
+        values[u] = new int[] {value};
+      }
+      userValues.add(values);
+    }
+    return model().queryEmbeddings(capped(histories), userValues);
+  }
+
+  @Override
+  public List<String> userFields() {
+    return userFields;
+  }
+
+  private List<int[]> capped(List<int[]> histories) {
     List<int[]> capped = new ArrayList<>(histories.size());
     for (int[] history : histories) {
       capped.add(history.length > historyLength ? Arrays.copyOf(history, historyLength) : history);
     }
-    return model().queryEmbeddings(capped);
+    return capped;
   }
 
   private TwoTowerModel model() {

@@ -8,10 +8,13 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.struct;
 
 import io.twotower.jobs.evaluate.CorpusRetrieval;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -28,25 +31,39 @@ public final class UserQueries {
 
   private UserQueries() {}
 
-  /** Rows (user_id, history_idx, exclude) from {@code training_examples}, one per user. */
+  /**
+   * Rows (user_id, history_idx, exclude, and the latest example's user_field_idx when the examples
+   * have it) from {@code training_examples}, one per user.
+   */
   public static Dataset<Row> from(Dataset<Row> examples, int historyLength) {
     // max over a struct orders by its first field, then the next: the latest ts, and on equal
     // timestamps the greatest item_id, so the pick is deterministic.
+    Column order = struct(col("ts"), col("item_id"));
     Column latest =
         max(struct(col("ts"), col("item_id"), col("item_idx"), col("history_idx"), col("history")));
     Column noItems = array().cast("array<string>");
+    List<Column> aggregates = new ArrayList<>(List.of(collect_set("item_id").as("consumed")));
+    List<Column> columns =
+        new ArrayList<>(
+            List.of(
+                col("user_id"),
+                slice(
+                        array_distinct(
+                            concat(array(col("latest.item_idx")), col("latest.history_idx"))),
+                        1,
+                        historyLength)
+                    .as(CorpusRetrieval.HISTORY),
+                array_union(col("consumed"), coalesce(col("latest.history"), noItems))
+                    .as(CorpusRetrieval.EXCLUDE)));
+    if (List.of(examples.columns()).contains(CorpusRetrieval.USER_FIELDS)) {
+      // A map cannot be ordered, hence not part of the struct: taken from the same latest row.
+      String userFields = CorpusRetrieval.USER_FIELDS;
+      aggregates.add(max_by(col(userFields), order).as(userFields));
+      columns.add(col(userFields));
+    }
     return examples
         .groupBy("user_id")
-        .agg(latest.as("latest"), collect_set("item_id").as("consumed"))
-        .select(
-            col("user_id"),
-            slice(
-                    array_distinct(
-                        concat(array(col("latest.item_idx")), col("latest.history_idx"))),
-                    1,
-                    historyLength)
-                .as(CorpusRetrieval.HISTORY),
-            array_union(col("consumed"), coalesce(col("latest.history"), noItems))
-                .as(CorpusRetrieval.EXCLUDE));
+        .agg(latest.as("latest"), aggregates.toArray(Column[]::new))
+        .select(columns.toArray(Column[]::new));
   }
 }

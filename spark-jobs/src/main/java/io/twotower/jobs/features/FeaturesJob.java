@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.map_from_arrays;
 import static org.apache.spark.sql.functions.struct;
 
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobException;
 import io.twotower.jobs.config.FeaturesConfig;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.tables.DeltaStore;
@@ -28,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * {@code features}: one training example per event (the query's history window, the candidate
- * item's id and categorical features, a reward), the held-out split, and the vocabularies. A full
+ * item's id and categorical features, a reward, and with {@code features.user-fields} the user's
+ * categorical features, see {@link UserFeatures}), the held-out split, and the vocabularies. A full
  * run rebuilds the vocabularies from the training split; a dated run (--date) rewrites only that
  * day's examples against the existing vocabularies, so earlier days' indices stay valid and new
  * items land in the out-of-vocabulary buckets until the next full run.
@@ -58,15 +60,21 @@ public final class FeaturesJob {
     if (unknown > 0) {
       System.out.printf("features: %,d events reference unknown items -> quarantine%n", unknown);
     }
+    UserFeatures users =
+        settings.userFields().isEmpty() ? null : UserFeatures.read(store, settings.userFields());
     Dataset<Row> labelled = HeldOutSplit.assign(known, settings).cache();
 
     if (dates.isAll() || !store.exists(Table.VOCABULARIES)) {
+      Dataset<Row> occurrences = occurrences(labelled, items, columns);
+      if (users != null) {
+        occurrences = occurrences.unionByName(users.occurrences());
+      }
       store.overwrite(
           Table.VOCABULARIES,
-          Vocabulary.build(
-              occurrences(labelled, items, columns), settings.minCount(), settings.oovBuckets()));
+          Vocabulary.build(occurrences, settings.minCount(), settings.oovBuckets()));
     }
     Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    requireSameUserFields(vocabulary, settings);
     Broadcast<Vocabulary> shared =
         JavaSparkContext.fromSparkContext(store.spark().sparkContext()).broadcast(vocabulary);
 
@@ -83,7 +91,12 @@ public final class FeaturesJob {
                 Encoders.row(ExampleRows.SCHEMA))
             .join(itemFeatures, "item_id");
     examples = dates.predicate("dt").map(examples::where).orElse(examples);
-    examples = examples.select(columnsOf(Table.TRAINING_EXAMPLES.requiredColumns()));
+    StructType written = Table.TRAINING_EXAMPLES.requiredColumns();
+    if (users != null) {
+      examples = users.join(examples, shared);
+      written = written.add(Table.USER_FIELD_IDX);
+    }
+    examples = examples.select(columnsOf(written));
     if (dates.isAll()) {
       store.overwrite(Table.TRAINING_EXAMPLES, examples);
     } else {
@@ -91,6 +104,22 @@ public final class FeaturesJob {
     }
     labelled.unpersist();
     report(store, dates, vocabulary, columns);
+  }
+
+  /** A dated run encodes with the existing vocabularies: they must hold the configured fields. */
+  private static void requireSameUserFields(Vocabulary vocabulary, FeaturesConfig settings) {
+    List<String> configured = settings.userFields().stream().sorted().toList();
+    if (!vocabulary.userFields().equals(configured)) {
+      throw JobException.of(
+          "features.user-fields = "
+              + settings.userFields()
+              + " but the vocabularies hold the user fields "
+              + vocabulary.userFields(),
+          "a dated run (--date) encodes with the vocabularies of the last full run",
+          "run `two-tower features` without --date to rebuild them, or set features.user-fields"
+              + " = "
+              + vocabulary.userFields());
+    }
   }
 
   /** (field, value) once per training event for item ids, once per item for each feature. */
@@ -162,11 +191,11 @@ public final class FeaturesJob {
     return RowFactory.create(values.toArray());
   }
 
-  private static String blankToNone(String value) {
+  static String blankToNone(String value) {
     return value == null || value.isBlank() ? Vocabulary.NONE : value;
   }
 
-  private static Column orNone(Column value) {
+  static Column orNone(Column value) {
     return org.apache
         .spark
         .sql
@@ -198,6 +227,10 @@ public final class FeaturesJob {
         String.format(" | item ids: %,d indices", vocabulary.cardinality(Vocabulary.ITEM_FIELD)));
     for (String field : columns.all()) {
       line.append(String.format(", %s: %,d", field, vocabulary.cardinality(field)));
+    }
+    for (String field : vocabulary.userFields()) {
+      String name = Vocabulary.userField(field);
+      line.append(String.format(", %s: %,d", name, vocabulary.cardinality(name)));
     }
     System.out.println(line);
   }

@@ -32,6 +32,13 @@ public final class Vocabulary implements Serializable {
 
   public static final String ITEM_FIELD = "item_id";
   public static final String NONE = "<none>";
+
+  /**
+   * Prefix of a user field's name in the vocabularies table ({@code user.region}), so that a user
+   * field and an item column of the same name keep separate index spaces.
+   */
+  public static final String USER_PREFIX = "user.";
+
   static final String OOV_PREFIX = "#oov-";
   private static final int HASH_SEED = 42; // Spark SQL's hash() seed: the same buckets in SQL.
 
@@ -122,11 +129,25 @@ public final class Vocabulary implements Serializable {
     return vocabSizes.getOrDefault(field, 0) + buckets.getOrDefault(field, 0);
   }
 
-  /** The categorical fields besides the item id, sorted by name (the towers' field order). */
+  /** The categorical item fields besides the item id, sorted by name (the towers' field order). */
   public List<String> itemFields() {
     List<String> fields = new ArrayList<>(buckets.keySet());
     fields.remove(ITEM_FIELD);
+    fields.removeIf(field -> field.startsWith(USER_PREFIX));
     return fields;
+  }
+
+  /** The user fields without their prefix, sorted by name (the query tower's field order). */
+  public List<String> userFields() {
+    return buckets.keySet().stream()
+        .filter(field -> field.startsWith(USER_PREFIX))
+        .map(field -> field.substring(USER_PREFIX.length()))
+        .toList();
+  }
+
+  /** The vocabularies table's name of user field {@code name}. */
+  public static String userField(String name) {
+    return USER_PREFIX + name;
   }
 
   /** Spark SQL's {@code hash(value)} (Murmur3, seed 42, over UTF-8 bytes). */

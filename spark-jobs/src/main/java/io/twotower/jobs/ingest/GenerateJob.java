@@ -57,7 +57,8 @@ public final class GenerateJob {
         "  events (user_id, item_id, timestamp epoch s, engagement): " + root.resolve("events"));
     System.out.println("  items (item_id, channel, topics array): " + root.resolve("items"));
     System.out.println(
-        "  users (user_id, taste_topics, taste_weights; ground truth): " + root.resolve("users"));
+        "  users (user_id, taste_topics, taste_weights: ground truth; region: an attribute): "
+            + root.resolve("users"));
     System.out.println(
         "  ingest them with: two-tower ingest --set source.kind=generic"
             + " --set source.generic.format=parquet"

@@ -13,9 +13,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Reads the configured source ({@code source.kind}: synthetic, movielens or generic), validates it
- * and writes the {@code events} and {@code items} tables; bad rows go to {@code quarantine} with
- * their reason. Without a date range it replaces both tables; with one it replaces only those days
- * of {@code events} (and the items). Reruns give the same tables.
+ * and writes the {@code events} and {@code items} tables (and {@code users}, when the source has
+ * user attributes: the synthetic one does); bad rows go to {@code quarantine} with their reason.
+ * Without a date range it replaces both tables; with one it replaces only those days of {@code
+ * events} (and the items). Reruns give the same tables.
  */
 public final class IngestJob {
 
@@ -49,6 +50,9 @@ public final class IngestJob {
     ValidatedLog log = IngestValidation.validate(raw, dates).persist();
     try {
       store.overwrite(Table.ITEMS, log.items());
+      if (raw.users() != null) {
+        store.overwrite(Table.USERS, raw.users());
+      }
       // One file per day: all rows of a day meet in one task.
       Dataset<Row> events =
           log.events()

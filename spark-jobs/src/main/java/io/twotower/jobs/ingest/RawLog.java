@@ -20,9 +20,16 @@ import org.apache.spark.sql.Row;
  *
  * @param source short name of the source ("synthetic", "movielens", "generic"), used to tag
  *     quarantined rows
+ * @param users user attributes, {@code user_id} STRING and categorical STRING columns, one row per
+ *     user; null when the source has none
  */
-public record RawLog(String source, Dataset<Row> events, Dataset<Row> items) {
+public record RawLog(String source, Dataset<Row> events, Dataset<Row> items, Dataset<Row> users) {
 
   public static final String SOURCE_FILE = "source_file";
   public static final String SOURCE_ORDER = "source_order";
+
+  /** A log without user attributes. */
+  public RawLog(String source, Dataset<Row> events, Dataset<Row> items) {
+    this(source, events, items, null);
+  }
 }

@@ -55,12 +55,17 @@ public final class SyntheticLog {
           .add("channel", StringType, false)
           .add("topics", createArrayType(StringType, false), false);
 
-  /** Ground truth for checks: each user's taste topics and their weights (summing to 1). */
+  /**
+   * Ground truth for checks: each user's taste topics and their weights (summing to 1); and the
+   * user attribute {@code region}, derived from the taste (see {@link SyntheticUser#region()}),
+   * which ingest writes to the users table.
+   */
   public static final StructType USERS =
       new StructType()
           .add("user_id", StringType, false)
           .add("taste_topics", createArrayType(StringType, false), false)
-          .add("taste_weights", createArrayType(DoubleType, false), false);
+          .add("taste_weights", createArrayType(DoubleType, false), false)
+          .add("region", StringType, false);
 
   private static final long EVENTS_PER_PARTITION = 1_000_000;
 
@@ -82,7 +87,7 @@ public final class SyntheticLog {
           items
               .withColumn(RawLog.SOURCE_FILE, lit("synthetic"))
               .withColumn(RawLog.SOURCE_ORDER, lit(0L));
-      return new RawLog("synthetic", raw, rawItems);
+      return new RawLog("synthetic", raw, rawItems, users.select("user_id", "region"));
     }
   }
 
@@ -140,7 +145,8 @@ public final class SyntheticLog {
               Arrays.stream(user.tasteTopics)
                   .mapToObj(SyntheticLog::topicId)
                   .toArray(String[]::new),
-              Arrays.stream(user.tasteWeights).boxed().toArray(Double[]::new));
+              Arrays.stream(user.tasteWeights).boxed().toArray(Double[]::new),
+              user.region());
         };
     Dataset<Row> users = userIds.map(taste, Encoders.row(USERS));
     return new Log(events, items(spark, catalog), users);

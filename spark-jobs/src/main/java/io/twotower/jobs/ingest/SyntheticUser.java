@@ -23,6 +23,9 @@ final class SyntheticUser {
    */
   static final double TRENDING_SHARE = 0.1;
 
+  /** How many values the users' {@code region} attribute takes. */
+  static final int REGIONS = 8;
+
   final long id;
   final int[] tasteTopics;
   final double[] tasteWeights;
@@ -49,6 +52,21 @@ final class SyntheticUser {
     for (int k = 0; k < wanted; k++) {
       tasteWeights[k] /= total;
     }
+  }
+
+  /**
+   * A user attribute that carries signal, as a real user's locale does: the region of the user's
+   * strongest taste topic (topic mod {@value #REGIONS}), so a region narrows down, but does not
+   * give away, what its users watch. Drawn from the taste alone: the watches do not change.
+   */
+  String region() {
+    int strongest = 0;
+    for (int k = 1; k < tasteTopics.length; k++) {
+      if (tasteWeights[k] > tasteWeights[strongest]) {
+        strongest = k;
+      }
+    }
+    return "r" + tasteTopics[strongest] % REGIONS;
   }
 
   /**

@@ -11,13 +11,17 @@ import static org.apache.spark.sql.types.DataTypes.createArrayType;
 import static org.apache.spark.sql.types.DataTypes.createMapType;
 
 import java.util.Optional;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * Every Delta table of the pipeline: its folder name, its required columns and its partition
  * column. Jobs check their inputs against these before doing any work. {@code items} may carry
  * further categorical columns (STRING single-valued, ARRAY&lt;STRING&gt; multi-valued) beyond the
- * required {@code item_id}.
+ * required {@code item_id}; {@code users} (written only by sources that know user attributes)
+ * carries STRING columns beyond {@code user_id}. {@code training_examples} has the optional column
+ * {@link #USER_FIELD_IDX} when {@code features.user-fields} names any.
  */
 public enum Table {
   EVENTS(
@@ -30,6 +34,7 @@ public enum Table {
           .add("dt", DateType, false),
       "dt"),
   ITEMS("items", new StructType().add("item_id", StringType, false), null),
+  USERS("users", new StructType().add("user_id", StringType, false), null),
   QUARANTINE(
       "quarantine",
       new StructType()
@@ -112,6 +117,14 @@ public enum Table {
           .add("item_id", StringType, false)
           .add("score", FloatType, false),
       null);
+
+  /**
+   * training_examples' optional MAP&lt;STRING, INT&gt;: user field name -> index in the field's
+   * vocabulary ({@code Vocabulary.userField(name)}); absent in tables written without user fields.
+   */
+  public static final StructField USER_FIELD_IDX =
+      new StructField(
+          "user_field_idx", createMapType(StringType, IntegerType, false), false, Metadata.empty());
 
   private final String folder;
   private final StructType requiredColumns;

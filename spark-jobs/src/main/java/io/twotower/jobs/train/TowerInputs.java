@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.size;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.Vocabulary;
+import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.TowerConfig;
@@ -25,12 +26,34 @@ import org.apache.spark.sql.Row;
 public final class TowerInputs implements Serializable {
 
   private final List<String> fields;
+  private final List<String> userFields;
 
-  public TowerInputs(List<String> fields) {
+  /**
+   * @param fields the item fields, in the towers' order
+   * @param userFields the user fields, in the towers' order (empty: examples need no
+   *     user_field_idx)
+   */
+  public TowerInputs(List<String> fields, List<String> userFields) {
     this.fields = List.copyOf(fields);
+    this.userFields = List.copyOf(userFields);
   }
 
-  /** The model config: cardinalities from the vocabularies, widths and loss from train.*. */
+  /** The user fields' names, in the towers' order. */
+  public List<String> userFields() {
+    return userFields;
+  }
+
+  /** The inputs of a model of this config. */
+  public static TowerInputs of(TowerConfig config) {
+    return new TowerInputs(
+        config.itemFields().stream().map(CategoricalField::name).toList(),
+        config.userFields().stream().map(CategoricalField::name).toList());
+  }
+
+  /**
+   * The model config: cardinalities from the vocabularies (user fields: those of the vocabularies,
+   * i.e. of the features run), widths, loss and the seed item from train.*.
+   */
   public static TowerConfig towerConfig(
       JobConfig config, Vocabulary vocabulary, Dataset<Row> itemFeatures) {
     TrainConfig train = config.train();
@@ -42,6 +65,15 @@ public final class TowerInputs implements Serializable {
       fields.add(
           new CategoricalField(
               field, vocabulary.cardinality(field), maxValues, train.fieldEmbeddingDim()));
+    }
+    List<CategoricalField> userFields = new ArrayList<>();
+    for (String field : vocabulary.userFields()) {
+      userFields.add(
+          new CategoricalField(
+              field,
+              vocabulary.cardinality(Vocabulary.userField(field)),
+              1,
+              train.fieldEmbeddingDim()));
     }
     return new TowerConfig(
         vocabulary.cardinality(Vocabulary.ITEM_FIELD),
@@ -56,7 +88,9 @@ public final class TowerInputs implements Serializable {
         train.maskAccidentalHits(),
         train.optimizer().name(),
         train.learningRate(),
-        train.seed());
+        train.seed(),
+        train.seedItem(),
+        userFields);
   }
 
   /** A training_examples row joined with its log_p, as the towers take it. */
@@ -67,7 +101,22 @@ public final class TowerInputs implements Serializable {
         row.getInt(row.fieldIndex("item_idx")),
         fieldValues(row),
         (float) row.getDouble(row.fieldIndex("reward")),
-        (float) row.getDouble(row.fieldIndex("log_p")));
+        (float) row.getDouble(row.fieldIndex("log_p")),
+        userValues(row));
+  }
+
+  /** values[u]: the index of user field u in the row's user_field_idx map, in the towers' order. */
+  private int[][] userValues(Row row) {
+    int[][] values = new int[userFields.size()][];
+    if (values.length == 0) {
+      return values;
+    }
+    Map<String, Integer> byField = row.getJavaMap(row.fieldIndex(Table.USER_FIELD_IDX.name()));
+    for (int u = 0; u < values.length; u++) {
+      Integer value = byField.get(userFields.get(u));
+      values[u] = value == null ? new int[0] : new int[] {value};
+    }
+    return values;
   }
 
   /**

@@ -13,6 +13,7 @@ import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.features.Vocabulary;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.DeltaStore.TableSchemas;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.SparkTrainer;
 import io.twotower.towers.SparkTrainingSettings;
@@ -31,6 +32,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,12 +69,17 @@ public final class TrainJob {
     Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
     TowerConfig towerConfig =
         TowerInputs.towerConfig(config, vocabulary, store.read(Table.ITEM_FEATURES));
-    TowerInputs inputs =
-        new TowerInputs(towerConfig.itemFields().stream().map(f -> f.name()).toList());
+    TowerInputs inputs = TowerInputs.of(towerConfig);
+    Dataset<Row> table = store.read(Table.TRAINING_EXAMPLES);
+    if (!towerConfig.userFields().isEmpty()) {
+      TableSchemas.require(
+          table.schema(),
+          new StructType(new StructField[] {Table.USER_FIELD_IDX}),
+          "training_examples at " + store.path(Table.TRAINING_EXAMPLES) + " (user fields)");
+    }
 
     Dataset<Row> examples =
-        store
-            .read(Table.TRAINING_EXAMPLES)
+        table
             .where(col("split").equalTo(HeldOutSplit.TRAIN))
             .join(
                 store.read(Table.ITEM_SAMPLING_PROBABILITY).select("item_idx", "log_p"),
@@ -123,11 +131,15 @@ public final class TrainJob {
             train.splitsPerEpoch(),
             train.seed());
     System.out.printf(
-        "train: %,d examples, %,d item indices, %d fields, batch %d + %d mixed negatives x %d"
-            + " workers, %d epochs, correction %s%n",
+        "train: %,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
+            + " mixed negatives x %d workers, %d epochs, correction %s%n",
         count,
         towerConfig.itemCardinality(),
         towerConfig.itemFields().size(),
+        towerConfig.seedItem() ? " + seed item" : "",
+        towerConfig.userFields().isEmpty()
+            ? ""
+            : " + user fields " + TowerInputs.of(towerConfig).userFields(),
         batchSize,
         negatives.count(),
         train.workers(),

@@ -175,7 +175,9 @@ class AlsBaselineIT {
             true,
             "adam",
             0.01,
-            42));
+            42,
+            false,
+            List.of()));
   }
 
   private static Map<String, Integer[]> genre(String item) {

@@ -99,7 +99,9 @@ class EvaluateAndExportIT {
                 true,
                 "adam",
                 0.01,
-                42));
+                42,
+                false,
+                List.of()));
     ModelStore models = new ModelStore(dataDir);
     modelId = models.newModelId();
     models.save(modelId, model, "{}");

@@ -1,6 +1,7 @@
 package io.twotower.jobs.features;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.DateRange;
@@ -32,10 +33,20 @@ class FeaturesJobIT {
   static void setUp() {
     spark = SparkTestSession.create(scratch);
     store = new DeltaStore(spark, scratch.resolve("data"));
-    config =
-        JobConfig.from(
-            ConfigLoader.load(
-                null, Map.of("features.history-length", "2", "features.oov-buckets", "4")));
+    config = config(Map.of());
+    writeLog(store);
+    FeaturesJob.run(store, config, DateRange.ALL);
+  }
+
+  private static JobConfig config(Map<String, String> more) {
+    Map<String, String> settings =
+        new java.util.HashMap<>(
+            Map.of("features.history-length", "2", "features.oov-buckets", "4"));
+    settings.putAll(more);
+    return JobConfig.from(ConfigLoader.load(null, settings));
+  }
+
+  private static void writeLog(DeltaStore target) {
     // u1: a, b, c (c held out); u2: a, b (b held out); u3: d only (a single event stays in train).
     spark
         .sql(
@@ -51,15 +62,14 @@ class FeaturesJobIT {
         .write()
         .format("delta")
         .partitionBy("dt")
-        .save(store.path(Table.EVENTS));
+        .save(target.path(Table.EVENTS));
     spark
         .sql(
             "SELECT * FROM VALUES ('a','ch1',array('x','y')),('b','ch1',array('y')),"
                 + "('c','ch2',array()),('d',NULL,array('x')) AS t(item_id, channel, topics)")
         .write()
         .format("delta")
-        .save(store.path(Table.ITEMS));
-    FeaturesJob.run(store, config, DateRange.ALL);
+        .save(target.path(Table.ITEMS));
   }
 
   @AfterAll
@@ -118,6 +128,63 @@ class FeaturesJobIT {
     assertThat(aTopics)
         .containsExactlyInAnyOrder(
             vocabulary.index("topics", "x"), vocabulary.index("topics", "y"));
+  }
+
+  @Test
+  void userFieldsAreEncodedOncePerUserWithNoneForMissingValuesAndUsers() {
+    DeltaStore withUsers = new DeltaStore(spark, scratch.resolve("with-users"));
+    writeLog(withUsers);
+    // u1 north, u2 without a region, u3 without a row; u4 has no events but counts once.
+    spark
+        .sql(
+            "SELECT * FROM VALUES ('u1','north'),('u2',CAST(NULL AS STRING)),('u4','south')"
+                + " AS t(user_id, region)")
+        .write()
+        .format("delta")
+        .save(withUsers.path(Table.USERS));
+
+    FeaturesJob.run(withUsers, config(Map.of("features.user-fields", "[region]")), DateRange.ALL);
+
+    // One occurrence each of <none> (u2), north and south: by value, '<' sorts first; 4 buckets.
+    Vocabulary vocabulary = Vocabulary.fromTable(withUsers.read(Table.VOCABULARIES));
+    assertThat(vocabulary.userFields()).containsExactly("region");
+    assertThat(vocabulary.itemFields()).containsExactly("channel", "topics");
+    assertThat(vocabulary.index("user.region", Vocabulary.NONE)).isZero();
+    assertThat(vocabulary.index("user.region", "north")).isEqualTo(1);
+    assertThat(vocabulary.cardinality("user.region")).isEqualTo(3 + 4);
+    Map<String, Map<String, Integer>> byUser =
+        withUsers.read(Table.TRAINING_EXAMPLES).collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.getAs("user_id"),
+                    r -> r.getJavaMap(r.fieldIndex("user_field_idx")),
+                    (a, b) -> a));
+    assertThat(byUser)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "u1", Map.of("region", 1), "u2", Map.of("region", 0), "u3", Map.of("region", 0)));
+    assertThat(withUsers.read(Table.TRAINING_EXAMPLES).count()).isEqualTo(6);
+  }
+
+  @Test
+  void userFieldsNeedStringColumnsOfAUsersTable() {
+    DeltaStore bad = new DeltaStore(spark, scratch.resolve("bad-users"));
+    writeLog(bad);
+    JobConfig region = config(Map.of("features.user-fields", "[region]"));
+
+    assertThatThrownBy(() -> FeaturesJob.run(bad, region, DateRange.ALL))
+        .hasMessageContaining("features.user-fields = [region] but there is no users table")
+        .hasMessageContaining("set features.user-fields = [] for this source");
+    spark
+        .sql("SELECT * FROM VALUES ('u1', 3) AS t(user_id, region)")
+        .write()
+        .format("delta")
+        .save(bad.path(Table.USERS));
+    assertThatThrownBy(() -> FeaturesJob.run(bad, region, DateRange.ALL))
+        .hasMessageContaining("'region', which is not a STRING column of users")
+        .hasMessageContaining("has the STRING columns []");
+    assertThatThrownBy(() -> config(Map.of("features.user-fields", "[user_id]")))
+        .hasMessageContaining("Invalid config value two-tower.features.user-fields = [user_id]");
   }
 
   @Test

@@ -10,6 +10,8 @@ import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
+import io.twotower.towers.CategoricalField;
+import io.twotower.towers.TowerConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +23,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The whole pipeline, every stage for real, on a small synthetic log. */
+/**
+ * The whole pipeline, every stage for real, on a small synthetic log, with the query tower's
+ * optional inputs (seed item, the users' region) on.
+ */
 class SyntheticPipelineIT {
 
   @TempDir static Path scratch;
@@ -50,6 +55,8 @@ class SyntheticPipelineIT {
     // Not the defaults, so that the run exercises them: 16 uniform negatives per batch of 128.
     small.put("train.correction", "negatives-only");
     small.put("train.mixed-negatives", "16");
+    small.put("train.seed-item", "true");
+    small.put("features.user-fields", "[region]");
     small.put("export.top-k", "10");
     JobConfig config = JobConfig.from(ConfigLoader.load(null, small));
     store = new DeltaStore(spark, config.dataDir());
@@ -77,6 +84,22 @@ class SyntheticPipelineIT {
         .isZero();
     assertThat(store.read(Table.ITEM_EMBEDDINGS).count()).isEqualTo(400);
     assertThat(store.read(Table.USER_CANDIDATES).count()).isEqualTo(300 * 10);
+  }
+
+  @Test
+  void examplesCarryTheUsersRegionAndTheModelItsQueryFeatures() {
+    // Every user has a region (the synthetic users table covers all of them): r0..r7, no <none>.
+    assertThat(
+            store
+                .read(Table.TRAINING_EXAMPLES)
+                .where("user_field_idx['region'] IS NULL OR size(user_field_idx) <> 1")
+                .count())
+        .isZero();
+    assertThat(store.read(Table.USERS).count()).isEqualTo(300);
+    ModelStore models = new ModelStore(store.dataDir());
+    TowerConfig tower = models.load(models.latestId()).config();
+    assertThat(tower.seedItem()).isTrue();
+    assertThat(tower.userFields()).extracting(CategoricalField::name).containsExactly("region");
   }
 
   @Test

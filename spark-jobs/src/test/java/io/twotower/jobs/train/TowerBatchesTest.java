@@ -34,8 +34,11 @@ class TowerBatchesTest {
           true,
           "adam",
           0.01,
-          1L);
-  private static final StructType SCHEMA =
+          1L,
+          false,
+          List.of());
+  // training_examples' columns that TowerInputs reads.
+  static final StructType SCHEMA =
       new StructType()
           .add("history_idx", DataTypes.createArrayType(DataTypes.IntegerType))
           .add("item_idx", DataTypes.IntegerType)
@@ -55,7 +58,7 @@ class TowerBatchesTest {
     TowerBatches batches =
         new TowerBatches(
             rows,
-            new TowerInputs(List.of("channel")),
+            new TowerInputs(List.of("channel"), List.of()),
             new TowerBatcher(CONFIG),
             2,
             batch -> CORPUS.sample(1, batch));
