@@ -3,18 +3,17 @@ package io.twotower.sampling;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.datediff;
-import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.expm1;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.log1p;
-import static org.apache.spark.sql.functions.pow;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Objects;
 import org.apache.spark.sql.Column;
@@ -25,9 +24,10 @@ import org.apache.spark.sql.types.DataType;
 /**
  * The aggregate estimate of p_j: count each item's occurrences in a window of days, weight days by
  * recency, and turn the weighted share q_j into a per-batch probability (see {@link
- * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by: the only
- * driver-side work is one validating aggregate (one row, or for {@link #estimate} one row per day)
- * that also yields the window's total weight; the returned Dataset is lazy.
+ * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by: each scans its
+ * input once, in one aggregation whose result is materialised on the executors ({@link
+ * Dataset#localCheckpoint}, memory then disk); the only driver-side work is one validating
+ * aggregate over that result (one row) that also yields the window's total weight.
  *
  * <p>Output schema of {@link #estimate} and {@link #fromDailyCounts}, one row per item:
  *
@@ -58,8 +58,9 @@ public final class ItemSamplingProbabilities {
   public static final String P = "p";
   public static final String LOG_P = "log_p";
 
-  /** Windows older than this (in days, about 270 years) fall back to computing pow per event. */
-  private static final long MAX_TABULATED_AGE = 100_000;
+  // Internal per-item columns of estimate: rows with a day, and the latest day.
+  private static final String DATED = "dated";
+  private static final String LAST_DAY = "last_day";
 
   private static final String[] OUTPUT = {
     ITEM, COUNT, WEIGHTED_COUNT, Q, P_EXPECTED, P_AT_LEAST_ONCE, P, LOG_P
@@ -70,6 +71,12 @@ public final class ItemSamplingProbabilities {
   /**
    * Estimates p_j from raw events: every row is one occurrence, all rows form the window, and
    * {@code windowEnd} is its last day (weight 1).
+   *
+   * <p>One scan of the events: they are aggregated per item (the same shuffle as a bare {@code
+   * groupBy(item).count()}), with the count of dated rows and the latest day folded into that
+   * aggregation; the per-item result is materialised once ({@link Dataset#localCheckpoint}) and
+   * validated and totalled from there, so the window's total weight needs no second pass over the
+   * events. Only events after {@code windowEnd} are counted by a second scan, for the error.
    *
    * @param events one row per training occurrence, with {@code itemCol} (any type) and {@code
    *     dayCol} (date)
@@ -87,68 +94,52 @@ public final class ItemSamplingProbabilities {
     Objects.requireNonNull(settings, "settings");
     InputSchema.requireColumn(events, "events", itemCol);
     InputSchema.requireDateColumn(events, "events", dayCol);
-    // One validating pass grouped by day: at most one row per day reaches the driver, and the
-    // window's total weight is summed there (no per-row pow, unlike a weight column in the scan).
-    long rows = 0;
-    long invalidItems = 0;
-    long nullDays = 0;
-    long afterEnd = 0;
-    long oldestAge = 0;
-    double weight = 0;
-    for (Row perDay :
+    Column day = col(dayCol);
+    Column weightedCount =
+        settings.decays()
+            ? sum(decayWeight(day, windowEnd, settings))
+            : count(lit(1)).cast("double");
+    Dataset<Row> perItem =
         events
-            .groupBy(col(dayCol))
-            .agg(count(lit(1)), count(when(ItemEventValidation.invalidItem(events, itemCol), 1)))
-            .collectAsList()) {
-      long n = perDay.getLong(1);
-      rows += n;
-      invalidItems += perDay.getLong(2);
-      if (perDay.isNullAt(0)) {
-        nullDays += n;
-      } else if (toLocalDate(perDay.get(0)).isAfter(windowEnd)) {
-        afterEnd += n;
-      } else {
-        LocalDate day = toLocalDate(perDay.get(0));
-        weight += n * dayWeight(day, windowEnd, settings);
-        oldestAge = Math.max(oldestAge, ChronoUnit.DAYS.between(day, windowEnd));
-      }
-    }
-    requireNoInvalid("events", itemCol, invalidItems, "a null or blank item id");
-    requireNoInvalid("events", dayCol, nullDays, "a null day");
-    if (afterEnd > 0) {
+            .groupBy(col(itemCol).as(ITEM))
+            .agg(
+                count(lit(1)).as(COUNT),
+                weightedCount.as(WEIGHTED_COUNT),
+                count(day).as(DATED),
+                max(day).as(LAST_DAY))
+            .localCheckpoint(true);
+    Row totals =
+        perItem
+            .agg(
+                sum(col(COUNT)),
+                sum(when(ItemEventValidation.invalidItem(perItem, ITEM), col(COUNT))),
+                sum(col(COUNT).minus(col(DATED))),
+                max(col(LAST_DAY)),
+                sum(col(WEIGHTED_COUNT)))
+            .first();
+    requireNoInvalid("events", itemCol, longOrZero(totals, 1), "a null or blank item id");
+    requireNoInvalid("events", dayCol, longOrZero(totals, 2), "a null day");
+    if (!totals.isNullAt(3) && toLocalDate(totals.get(3)).isAfter(windowEnd)) {
+      long afterEnd = events.where(day.gt(lit(windowEnd))).count();
       throw SamplingErrors.eventsAfterWindowEnd(dayCol, afterEnd, windowEnd);
     }
-    if (rows == 0) {
+    if (longOrZero(totals, 0) == 0) {
       throw SamplingErrors.emptyWindow(
           "the events table is empty (window ending " + windowEnd + ")",
           "check that the training-data query selects the intended days");
     }
-    double totalWeight = requirePositiveWeight(weight, settings);
-    Column weightOfRow = tabulatedDecayWeight(col(dayCol), windowEnd, oldestAge, settings);
-    return probabilities(perItem(events, itemCol, weightOfRow, settings), totalWeight, settings);
+    double totalWeight = requirePositiveWeight(totals.getDouble(4), settings);
+    return probabilities(perItem, totalWeight, settings);
   }
 
-  /**
-   * Count and decayed weight per item in one aggregation keyed by item alone, the same shuffle as a
-   * bare {@code groupBy(item).count()}: going through (item, day) first would aggregate over many
-   * more keys (most tail items occur on one day only) and shuffle twice.
-   */
-  private static Dataset<Row> perItem(
-      Dataset<Row> events, String itemCol, Column weightOfRow, AggregateSettings settings) {
-    if (!settings.decays()) {
-      return events
-          .groupBy(col(itemCol).as(ITEM))
-          .agg(count(lit(1)).as(COUNT))
-          .withColumn(WEIGHTED_COUNT, col(COUNT).cast("double"));
-    }
-    return events
-        .groupBy(col(itemCol).as(ITEM))
-        .agg(count(lit(1)).as(COUNT), sum(weightOfRow).as(WEIGHTED_COUNT));
+  private static LocalDate toLocalDate(Object value) {
+    return value instanceof LocalDate local ? local : ((java.sql.Date) value).toLocalDate();
   }
 
   /**
    * Occurrences per item and day, the unit a daily job writes (one day partition at a time) so that
-   * {@link #fromDailyCounts} can combine any window later without rereading events.
+   * {@link #fromDailyCounts} can combine any window later without rereading events. One scan: the
+   * counts are materialised ({@link Dataset#localCheckpoint}) and validated from there.
    *
    * @return columns item (type of {@code itemCol}), day (date), count (bigint)
    * @throws IllegalArgumentException on a missing column or invalid rows (see class doc)
@@ -156,21 +147,27 @@ public final class ItemSamplingProbabilities {
   public static Dataset<Row> dailyCounts(Dataset<Row> events, String itemCol, String dayCol) {
     InputSchema.requireColumn(events, "events", itemCol);
     InputSchema.requireDateColumn(events, "events", dayCol);
-    Row invalid =
+    Dataset<Row> counts =
         events
+            .groupBy(col(itemCol).as(ITEM), col(dayCol).as(DAY))
+            .agg(count(lit(1)).as(COUNT))
+            .localCheckpoint(true);
+    Row invalid =
+        counts
             .agg(
-                count(when(ItemEventValidation.invalidItem(events, itemCol), 1)),
-                count(when(col(dayCol).isNull(), 1)))
+                sum(when(ItemEventValidation.invalidItem(counts, ITEM), col(COUNT))),
+                sum(when(col(DAY).isNull(), col(COUNT))))
             .first();
-    requireNoInvalid("events", itemCol, invalid.getLong(0), "a null or blank item id");
-    requireNoInvalid("events", dayCol, invalid.getLong(1), "a null day");
-    return countPerItemAndDay(events, itemCol, dayCol);
+    requireNoInvalid("events", itemCol, longOrZero(invalid, 0), "a null or blank item id");
+    requireNoInvalid("events", dayCol, longOrZero(invalid, 1), "a null day");
+    return counts;
   }
 
   /**
    * The same estimate as {@link #estimate} over the days {@code [windowEnd - windowDays + 1,
    * windowEnd]}, computed from {@link #dailyCounts} output. Rows outside the window are ignored
-   * (that is how a window is chosen from a table of all days).
+   * (that is how a window is chosen from a table of all days). One scan of the daily counts, as in
+   * {@link #estimate}.
    *
    * @param dailyCounts columns item, day (date), count (integral)
    * @throws IllegalStateException if no daily counts fall into the window
@@ -186,22 +183,30 @@ public final class ItemSamplingProbabilities {
     InputSchema.requireDateColumn(dailyCounts, "dailyCounts", DAY);
     InputSchema.requireIntegralColumn(dailyCounts, "dailyCounts", COUNT);
     LocalDate windowStart = windowEnd.minusDays(windowDays - 1L);
-    Dataset<Row> window = dailyCounts.where(col(DAY).between(lit(windowStart), lit(windowEnd)));
-    Row summary =
-        window
+    Column weight = decayWeight(col(DAY), windowEnd, settings);
+    Dataset<Row> perItem =
+        dailyCounts
+            .where(col(DAY).between(lit(windowStart), lit(windowEnd)))
+            .groupBy(col(ITEM))
+            .agg(
+                sum(col(COUNT)).cast("bigint").as(COUNT),
+                sum(col(COUNT).multiply(weight)).as(WEIGHTED_COUNT))
+            .localCheckpoint(true);
+    Row totals =
+        perItem
             .agg(
                 count(lit(1)),
-                count(when(ItemEventValidation.invalidItem(window, ITEM), 1)),
-                sum(col(COUNT).multiply(decayWeight(col(DAY), windowEnd, settings))))
+                count(when(ItemEventValidation.invalidItem(perItem, ITEM), 1)),
+                sum(col(WEIGHTED_COUNT)))
             .first();
-    requireNoInvalid("dailyCounts", ITEM, summary.getLong(1), "a null or blank item id");
-    if (summary.getLong(0) == 0) {
+    requireNoInvalid("dailyCounts", ITEM, totals.getLong(1), "a null or blank item id");
+    if (totals.getLong(0) == 0) {
       throw SamplingErrors.emptyWindow(
           "dailyCounts has no rows for " + windowStart + " .. " + windowEnd,
           "run the daily counting for those days first, or choose a window that has data");
     }
-    double totalWeight = requirePositiveWeight(summary.getDouble(2), settings);
-    return probabilities(weightedTotals(window, windowEnd, settings), totalWeight, settings);
+    double totalWeight = requirePositiveWeight(totals.getDouble(2), settings);
+    return probabilities(perItem, totalWeight, settings);
   }
 
   /**
@@ -246,63 +251,15 @@ public final class ItemSamplingProbabilities {
   }
 
   /**
-   * {@link #decayWeight} for one day on the driver, with the same floating-point operations
-   * (Spark's pow is StrictMath.pow).
+   * Weight of a day: 0.5^((windowEnd - day) / halfLifeDays), or 1 without decay, computed as
+   * exp(age * ln(0.5) / halfLifeDays), the cheapest exact form measured by bench-sampling-aggregate
+   * (a pow, or a per-age lookup table, cost more per event).
    */
-  private static double dayWeight(LocalDate day, LocalDate windowEnd, AggregateSettings settings) {
-    return settings.decays()
-        ? ageWeight((double) ChronoUnit.DAYS.between(day, windowEnd), settings)
-        : 1.0;
-  }
-
-  private static double ageWeight(double ageDays, AggregateSettings settings) {
-    return StrictMath.pow(0.5, ageDays / settings.halfLifeDays());
-  }
-
-  /**
-   * {@link #decayWeight} read from a literal array indexed by the day's age (0..oldestAge),
-   * computed on the driver: one array read per event instead of a pow, which made the decayed
-   * estimate cost 1.5 times a plain count. Ages are those of the validated days, so every lookup is
-   * in range.
-   */
-  private static Column tabulatedDecayWeight(
-      Column day, LocalDate windowEnd, long oldestAge, AggregateSettings settings) {
-    if (!settings.decays() || oldestAge >= MAX_TABULATED_AGE) {
-      return decayWeight(day, windowEnd, settings);
-    }
-    double[] weightByAge = new double[(int) oldestAge + 1];
-    for (int age = 0; age <= oldestAge; age++) {
-      weightByAge[age] = ageWeight(age, settings);
-    }
-    return element_at(lit(weightByAge), datediff(lit(windowEnd), day).plus(1));
-  }
-
-  private static LocalDate toLocalDate(Object value) {
-    return value instanceof LocalDate local ? local : ((java.sql.Date) value).toLocalDate();
-  }
-
-  /** Weight of a day: 0.5^((windowEnd - day) / halfLifeDays), or 1 without decay. */
   private static Column decayWeight(Column day, LocalDate windowEnd, AggregateSettings settings) {
     if (!settings.decays()) {
       return lit(1.0);
     }
-    Column ageDays = datediff(lit(windowEnd), day).cast("double");
-    return pow(lit(0.5), ageDays.divide(settings.halfLifeDays()));
-  }
-
-  private static Dataset<Row> countPerItemAndDay(
-      Dataset<Row> events, String itemCol, String dayCol) {
-    return events.groupBy(col(itemCol).as(ITEM), col(dayCol).as(DAY)).agg(count(lit(1)).as(COUNT));
-  }
-
-  private static Dataset<Row> weightedTotals(
-      Dataset<Row> dailyCounts, LocalDate windowEnd, AggregateSettings settings) {
-    Column weight = decayWeight(col(DAY), windowEnd, settings);
-    return dailyCounts
-        .groupBy(col(ITEM))
-        .agg(
-            sum(col(COUNT)).cast("bigint").as(COUNT),
-            sum(col(COUNT).multiply(weight)).as(WEIGHTED_COUNT));
+    return exp(datediff(lit(windowEnd), day).multiply(Math.log(0.5) / settings.halfLifeDays()));
   }
 
   /**
@@ -329,6 +286,11 @@ public final class ItemSamplingProbabilities {
 
   private static Column[] outputColumns() {
     return Arrays.stream(OUTPUT).map(Column::new).toArray(Column[]::new);
+  }
+
+  /** A sum over no rows (or only nulls) is null: read it as 0. */
+  private static long longOrZero(Row row, int field) {
+    return row.isNullAt(field) ? 0 : row.getLong(field);
   }
 
   private static void requireNoInvalid(String table, String column, long rows, String what) {

@@ -192,6 +192,27 @@ class ItemSamplingProbabilitiesIT {
   }
 
   @Test
+  void daysYearsBeforeTheEndDecayByTheSameLaw() {
+    // Half-life 1,000 days: a 1,000 days before the end weighs 0.5, b 4,000 days before 0.5^4.
+    // weighted a = 0.5, b = 0.0625, c = 1 (on the end day); total 1.5625 = 25/16,
+    // q = 8/25, 1/25, 16/25.
+    var settings = new AggregateSettings(1, 1000.0, 1e-9, ProbabilityKind.EXPECTED_COUNT);
+    List<Row> events = new ArrayList<>();
+    addEvents(events, DAY3.minusDays(1000), "a");
+    addEvents(events, DAY3.minusDays(4000), "b");
+    addEvents(events, DAY3, "c");
+
+    Map<String, Row> rows =
+        byItem(
+            ItemSamplingProbabilities.estimate(
+                spark.createDataFrame(events, EVENTS), "item_id", "event_day", DAY3, settings));
+
+    assertRow(rows.get("a"), 1, 0.5, 8 / 25.0, 8 / 25.0, 8 / 25.0);
+    assertRow(rows.get("b"), 1, 0.0625, 1 / 25.0, 1 / 25.0, 1 / 25.0);
+    assertRow(rows.get("c"), 1, 1.0, 16 / 25.0, 16 / 25.0, 16 / 25.0);
+  }
+
+  @Test
   void keepsTheItemColumnType() {
     StructType schema =
         new StructType().add("item_key", DataTypes.LongType).add("d", DataTypes.DateType);
