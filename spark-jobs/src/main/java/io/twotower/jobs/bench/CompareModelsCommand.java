@@ -6,7 +6,6 @@ import io.twotower.jobs.JobException;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.EvaluateJob;
 import io.twotower.jobs.evaluate.RecallAtK.Recall;
-import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.sampling.SamplingJob;
 import io.twotower.jobs.spark.SparkSessions;
 import io.twotower.jobs.tables.DeltaStore;
@@ -34,8 +33,9 @@ import picocli.CommandLine.Option;
  * combination of the {@code --vary} values, each {@code --seeds} times with train.seed = base seed
  * + 0, 1, ..., and scores every model and every baseline of {@code evaluate.baselines} on the same
  * held-out events in one Spark session. Prints Recall@K per combination (mean, and the standard
- * deviation over seeds when there are several) and writes {@code runs.csv} (one row per trained
- * model) and {@code summary.csv} to --out.
+ * deviation over seeds when there are several) and writes {@code runs.csv} (one row per baseline,
+ * written before the first training, then one per trained model as it finishes) and {@code
+ * summary.csv} to --out.
  *
  * <p>Models go to the model store like any trained model (LATEST moves); rows are not appended to
  * the evaluations table. When a sampling key varies, item_sampling_probability is rewritten for
@@ -68,6 +68,22 @@ public final class CompareModelsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    JobConfig base = configOptions.load();
+    SparkSession spark = SparkSessions.create(base.spark());
+    try {
+      compareOn(new DeltaStore(spark, base.dataDir()));
+    } finally {
+      spark.stop();
+    }
+    return 0;
+  }
+
+  /**
+   * The comparison on an open store, whose Spark session the caller owns.
+   *
+   * @return the folder runs.csv and summary.csv were written to
+   */
+  public Path compareOn(DeltaStore store) throws IOException {
     if (seeds < 1) {
       throw JobException.of(
           "--seeds " + seeds + " is not a number of trainings",
@@ -78,13 +94,8 @@ public final class CompareModelsCommand implements Callable<Integer> {
     List<Map<String, String>> combinations = combinations(vary);
     Path folder = out != null ? out : base.dataDir().resolve("bench").resolve("compare");
     Files.createDirectories(folder);
-    SparkSession spark = SparkSessions.create(base.spark());
-    try {
-      run(new DeltaStore(spark, base.dataDir()), base, combinations, folder);
-    } finally {
-      spark.stop();
-    }
-    return 0;
+    run(store, base, combinations, folder);
+    return folder;
   }
 
   private void run(
@@ -100,6 +111,13 @@ public final class CompareModelsCommand implements Callable<Integer> {
     Map<String, List<List<Double>>> byCombination = new LinkedHashMap<>();
     try {
       Map<String, Recall> baselines = EvaluateJob.baselineRecalls(store, base, heldOut);
+      // Written before any training, so a run stopped early keeps them.
+      baselines.forEach(
+          (method, recall) -> {
+            runs.append(csvRow(method, "", method, Double.NaN, Double.NaN, recall));
+            System.out.printf("compare: baseline %s: %s%n", method, recall);
+          });
+      Files.writeString(folder.resolve("runs.csv"), runs);
       boolean samplingVaries = vary.keySet().stream().anyMatch(k -> k.startsWith("sampling."));
       int total = combinations.size() * seeds;
       int done = 0;
@@ -115,22 +133,16 @@ public final class CompareModelsCommand implements Callable<Integer> {
             SamplingJob.run(store, config, DateRange.ALL);
           }
           TrainJob.Result trained = TrainJob.train(store, config, DateRange.ALL);
-          Recall recall =
-              EvaluateJob.twoTowerRecall(
-                  store, new ModelStore(store.dataDir()).load(trained.modelId()), heldOut, ks);
+          Recall recall = EvaluateJob.twoTowerRecall(store, trained.model(), heldOut, ks);
           byCombination.computeIfAbsent(name, n -> new ArrayList<>()).add(recall.recall());
           runs.append(
-              String.format(
-                  Locale.ROOT,
-                  "\"%s\",%s,%s,%.1f,%.5f,%s%n",
+              csvRow(
                   name,
                   settings.get("train.seed"),
                   trained.modelId(),
                   trained.seconds(),
                   trained.finalLoss(),
-                  recall.recall().stream()
-                      .map(r -> String.format(Locale.ROOT, "%.5f", r))
-                      .collect(Collectors.joining(","))));
+                  recall));
           Files.writeString(folder.resolve("runs.csv"), runs);
           System.out.printf("compare: %s, seed %s: %s%n", name, settings.get("train.seed"), recall);
         }
@@ -149,6 +161,27 @@ public final class CompareModelsCommand implements Callable<Integer> {
     } finally {
       heldOut.unpersist();
     }
+  }
+
+  /** One runs.csv row; a baseline has no seed, its method as model id, and NaN training cells. */
+  private static String csvRow(
+      String combination,
+      String seed,
+      String modelId,
+      double trainSeconds,
+      double finalLoss,
+      Recall recall) {
+    return String.format(
+        Locale.ROOT,
+        "\"%s\",%s,%s,%.1f,%.5f,%s%n",
+        combination,
+        seed,
+        modelId,
+        trainSeconds,
+        finalLoss,
+        recall.recall().stream()
+            .map(r -> String.format(Locale.ROOT, "%.5f", r))
+            .collect(Collectors.joining(",")));
   }
 
   /** Every combination of the varied values, the first key varying slowest. */

@@ -48,7 +48,9 @@ public final class TrainJob {
   private TrainJob() {}
 
   /** What a training run produced. */
-  public record Result(String modelId, long examples, double seconds, double finalLoss) {}
+  /** The saved model's id, the trained model itself (as saved), and what the training measured. */
+  public record Result(
+      String modelId, TwoTowerModel model, long examples, double seconds, double finalLoss) {}
 
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     train(store, config, dates);
@@ -190,7 +192,7 @@ public final class TrainJob {
     System.out.printf(
         "train: model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)%n",
         modelId, count, train.epochs(), seconds, lastLoss[0]);
-    return new Result(modelId, count, seconds, lastLoss[0]);
+    return new Result(modelId, trained, count, seconds, lastLoss[0]);
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.PipelineJob;
 import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.bench.CompareModelsCommand;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.model.ModelStore;
@@ -12,7 +13,9 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.TowerConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The whole pipeline, every stage for real, on a small synthetic log, with the query tower's
@@ -32,11 +36,12 @@ class SyntheticPipelineIT {
   @TempDir static Path scratch;
   static SparkSession spark;
   static DeltaStore store;
+  static final Map<String, String> small = new LinkedHashMap<>();
+  static String pipelineModelId;
 
   @BeforeAll
   static void runPipeline() {
     spark = SparkTestSession.create(scratch);
-    Map<String, String> small = new LinkedHashMap<>();
     small.put("data-dir", scratch.resolve("data").toString());
     small.put("synthetic.users", "300");
     small.put("synthetic.items", "400");
@@ -61,6 +66,8 @@ class SyntheticPipelineIT {
     JobConfig config = JobConfig.from(ConfigLoader.load(null, small));
     store = new DeltaStore(spark, config.dataDir());
     PipelineJob.run(store, config, DateRange.ALL);
+    // compareWritesTheBaselinesAndEveryTrainedModel moves LATEST; the other tests read this one.
+    pipelineModelId = new ModelStore(store.dataDir()).latestId();
   }
 
   @AfterAll
@@ -97,7 +104,7 @@ class SyntheticPipelineIT {
         .isZero();
     assertThat(store.read(Table.USERS).count()).isEqualTo(300);
     ModelStore models = new ModelStore(store.dataDir());
-    TowerConfig tower = models.load(models.latestId()).config();
+    TowerConfig tower = models.load(pipelineModelId).config();
     assertThat(tower.seedItem()).isTrue();
     assertThat(tower.userFields()).extracting(CategoricalField::name).containsExactly("region");
   }
@@ -118,12 +125,41 @@ class SyntheticPipelineIT {
   @Test
   void modelRecordsTheTableVersionsItWasTrainedOn() {
     ModelStore models = new ModelStore(store.dataDir());
-    String metadata = models.metadata(models.latestId());
+    String metadata = models.metadata(pipelineModelId);
     assertThat(metadata)
         .contains("\"training_examples\"", "\"item_sampling_probability\"", "\"final_loss\"");
     // The loss settings travel with the model (the whole config is recorded).
     assertThat(metadata)
         .containsPattern("\"correction\"\\s*:\\s*\"negatives-only\"")
         .containsPattern("\"mixed-negatives\"\\s*:\\s*\"?16\"?");
+  }
+
+  @Test
+  void compareWritesTheBaselinesAndEveryTrainedModel() throws Exception {
+    CompareModelsCommand compare = new CompareModelsCommand();
+    List<String> args = new ArrayList<>();
+    small.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
+    args.addAll(List.of("--vary", "train.correction=none,paper", "--out", scratch + "/compare"));
+    new CommandLine(compare).parseArgs(args.toArray(String[]::new));
+
+    Path folder = compare.compareOn(store);
+
+    // Header, the popularity baseline (written before any training), then one row per model.
+    List<String> runs = Files.readAllLines(folder.resolve("runs.csv"));
+    assertThat(runs).hasSize(4);
+    assertThat(runs.get(0)).startsWith("combination,seed,model_id,");
+    assertThat(runs.get(1)).startsWith("\"popularity\",,popularity,NaN,NaN,");
+    assertThat(runs.subList(2, 4))
+        .extracting(line -> line.split(",")[0])
+        .containsExactly("\"correction=none\"", "\"correction=paper\"");
+    for (String line : runs.subList(1, 4)) {
+      String[] cells = line.split(",");
+      assertThat(cells).hasSize(5 + 4);
+      for (int k = 5; k < cells.length; k++) {
+        assertThat(Double.parseDouble(cells[k])).isBetween(0.0, 1.0);
+      }
+    }
+    assertThat(Files.readString(folder.resolve("summary.csv")))
+        .contains("\"correction=none\"", "\"correction=paper\"", "\"popularity\"");
   }
 }
