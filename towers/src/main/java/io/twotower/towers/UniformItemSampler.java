@@ -2,6 +2,7 @@ package io.twotower.towers;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,9 +31,11 @@ public final class UniformItemSampler implements Serializable {
   private final int[][][] fieldValues;
 
   /**
-   * @param items the corpus: distinct item ids, at least one
+   * @param items the corpus, one row per item, at least one: item ids, which repeat when several
+   *     items share one (out-of-vocabulary ids hashed into one bucket); each row is drawn with
+   *     probability B'/N like any other
    * @param fieldValues fieldValues[k][f]: the values of field f for items[k], as in {@link
-   *     TowerExample#fieldValues()}
+   *     TowerExample#fieldValues()}; no two rows may have the same id and the same field values
    */
   public UniformItemSampler(int[] items, int[][][] fieldValues) {
     if (items == null || items.length == 0) {
@@ -41,7 +44,7 @@ public final class UniformItemSampler implements Serializable {
           "Pass every item of the corpus (item_features) with its field values");
     }
     TowerErrors.requireFieldRowPerItem("The item corpus", items, fieldValues);
-    requireDistinct(items);
+    requireDistinct(items, fieldValues);
     this.items = items.clone();
     this.fieldValues = fieldValues.clone();
   }
@@ -88,15 +91,18 @@ public final class UniformItemSampler implements Serializable {
     return chosen;
   }
 
-  private static void requireDistinct(int[] items) {
-    Set<Integer> seen = new HashSet<>();
+  /** The same item listed twice would be drawn twice as often as the others. */
+  private static void requireDistinct(int[] items, int[][][] fieldValues) {
+    Set<String> seen = new HashSet<>();
     for (int row = 0; row < items.length; row++) {
-      if (!seen.add(items[row])) {
+      if (!seen.add(items[row] + " " + Arrays.deepToString(fieldValues[row]))) {
         throw TowerErrors.invalidInput(
             "corpus item id",
             row,
             items[row],
-            "It occurs twice; list every item once, or uniform sampling would favour it.");
+            "It occurs twice with the same field values "
+                + Arrays.deepToString(fieldValues[row])
+                + "; list every item once, or uniform sampling would favour it.");
       }
     }
   }

@@ -77,9 +77,29 @@ class UniformItemSamplerTest {
         .hasMessageContaining("corpus for mixed negatives is empty");
     assertThatThrownBy(() -> new UniformItemSampler(new int[] {1, 2}, new int[1][][]))
         .hasMessageContaining("got 2 items but 1 rows of field values");
-    assertThatThrownBy(() -> new UniformItemSampler(new int[] {4, 5, 4}, new int[3][][]))
+    int[][][] sameFields = {{{1}}, {{2}}, {{1}}};
+    assertThatThrownBy(() -> new UniformItemSampler(new int[] {4, 5, 4}, sameFields))
         .hasMessageContaining("corpus item id in row 2: got 4")
+        .hasMessageContaining("twice with the same field values [[1]]")
         .hasMessageContaining("list every item once");
+  }
+
+  @Test
+  void itemsSharingAnIdBucketAreSeparateCorpusItems() {
+    // Items 7 and 8 hashed into one out-of-vocabulary id, 3: two corpus items with their own
+    // fields, each drawn with probability B'/N = 1/3.
+    UniformItemSampler shared =
+        new UniformItemSampler(new int[] {1, 3, 3}, new int[][][] {{{0}}, {{7}}, {{8}}});
+    int[] drawnWithField = new int[9];
+    for (long seed = 0; seed < 3_000; seed++) {
+      TowerExample negative = shared.sample(1, seed).get(0);
+      assertThat(negative.logQ()).isCloseTo((float) Math.log(1 / 3.0), within(1e-6f));
+      drawnWithField[negative.fieldValues()[0][0]]++;
+    }
+    // 1,000 expected each; sd sqrt(3,000 * 1/3 * 2/3) = 26.
+    assertThat(drawnWithField[0]).isBetween(880, 1_120);
+    assertThat(drawnWithField[7]).isBetween(880, 1_120);
+    assertThat(drawnWithField[8]).isBetween(880, 1_120);
   }
 
   private static int[] items(List<TowerExample> negatives) {

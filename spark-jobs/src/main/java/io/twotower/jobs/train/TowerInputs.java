@@ -120,8 +120,10 @@ public final class TowerInputs implements Serializable {
   }
 
   /**
-   * The whole item corpus (every row of item_features, collected to the driver) for drawing mixed
-   * negatives. Small enough to broadcast: ids and a few field indices per item.
+   * The whole item corpus (every row of item_features, one per item, collected to the driver) for
+   * drawing mixed negatives. Items hashed into one out-of-vocabulary id stay separate corpus items
+   * with their own fields, as in evaluation. Small enough to broadcast: ids and a few field indices
+   * per item.
    */
   public UniformItemSampler itemCorpus(Dataset<Row> itemFeatures) {
     List<Row> rows = itemFeatures.select("item_idx", "field_idx").collectAsList();
