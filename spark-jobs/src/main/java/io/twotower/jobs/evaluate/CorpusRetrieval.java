@@ -40,6 +40,11 @@ public final class CorpusRetrieval {
    */
   public static final String USER_FIELDS = Table.USER_FIELD_IDX.name();
 
+  /** Whether {@code table} has the optional {@link #USER_FIELDS} column. */
+  public static boolean hasUserFields(Dataset<Row> table) {
+    return List.of(table.columns()).contains(USER_FIELDS);
+  }
+
   /** Input: item ids never to return for this query (may be empty or contain unknown ids). */
   public static final String EXCLUDE = "exclude";
 
@@ -67,7 +72,7 @@ public final class CorpusRetrieval {
   public static Dataset<Row> topK(
       Dataset<Row> queries, QueryEncoder encoder, ItemCorpus corpus, int k) {
     TableSchemas.require(queries.schema(), REQUIRED, "retrieval queries");
-    boolean withUserFields = List.of(queries.columns()).contains(USER_FIELDS);
+    boolean withUserFields = hasUserFields(queries);
     if (!encoder.userFields().isEmpty() && !withUserFields) {
       throw JobException.of(
           "The retrieval queries have no "

@@ -75,7 +75,7 @@ public final class HeldOutQueries {
                 col("history_idx"),
                 array_union(coalesce(col("trained"), noItems), coalesce(col("history"), noItems))
                     .as(CorpusRetrieval.EXCLUDE)));
-    if (List.of(examples.columns()).contains(CorpusRetrieval.USER_FIELDS)) {
+    if (CorpusRetrieval.hasUserFields(examples)) {
       columns.add(col(CorpusRetrieval.USER_FIELDS));
     }
     return heldOut.join(trained, "user_id", "left").select(columns.toArray(Column[]::new));

@@ -55,7 +55,7 @@ public final class UserQueries {
                     .as(CorpusRetrieval.HISTORY),
                 array_union(col("consumed"), coalesce(col("latest.history"), noItems))
                     .as(CorpusRetrieval.EXCLUDE)));
-    if (List.of(examples.columns()).contains(CorpusRetrieval.USER_FIELDS)) {
+    if (CorpusRetrieval.hasUserFields(examples)) {
       // A map cannot be ordered, hence not part of the struct: taken from the same latest row.
       String userFields = CorpusRetrieval.USER_FIELDS;
       aggregates.add(max_by(col(userFields), order).as(userFields));

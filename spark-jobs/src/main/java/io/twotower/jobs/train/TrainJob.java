@@ -47,7 +47,6 @@ public final class TrainJob {
 
   private TrainJob() {}
 
-  /** What a training run produced. */
   /** The saved model's id, the trained model itself (as saved), and what the training measured. */
   public record Result(
       String modelId, TwoTowerModel model, long examples, double seconds, double finalLoss) {}
@@ -139,9 +138,7 @@ public final class TrainJob {
         towerConfig.itemCardinality(),
         towerConfig.itemFields().size(),
         towerConfig.seedItem() ? " + seed item" : "",
-        towerConfig.userFields().isEmpty()
-            ? ""
-            : " + user fields " + TowerInputs.of(towerConfig).userFields(),
+        towerConfig.userFields().isEmpty() ? "" : " + user fields " + inputs.userFields(),
         batchSize,
         negatives.count(),
         train.workers(),
