@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.log1p;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -24,10 +23,13 @@ import org.apache.spark.sql.types.DataType;
 /**
  * The aggregate estimate of p_j: count each item's occurrences in a window of days, weight days by
  * recency, and turn the weighted share q_j into a per-batch probability (see {@link
- * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by: each scans its
- * input once, in one aggregation whose result is materialised on the executors ({@link
- * Dataset#localCheckpoint}, memory then disk); the only driver-side work is one validating
- * aggregate over that result (one row) that also yields the window's total weight.
+ * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by. Each runs one
+ * Spark job before it returns: a one-row aggregate over its input (no shuffle, nothing per item
+ * reaches the driver) that validates the rows and totals the window's weight. The per-item
+ * aggregation it returns is a lazy plan, computed once by whatever writes it, and never
+ * materialised in between: nothing is held on the executors, and a lost executor only means a
+ * recomputation. The price is a second read of the input, for the validating aggregate; cache or
+ * checkpoint an input that is expensive to recompute.
  *
  * <p>Output schema of {@link #estimate} and {@link #fromDailyCounts}, one row per item:
  *
@@ -58,10 +60,6 @@ public final class ItemSamplingProbabilities {
   public static final String P = "p";
   public static final String LOG_P = "log_p";
 
-  // Internal per-item columns of estimate: rows with a day, and the latest day.
-  private static final String DATED = "dated";
-  private static final String LAST_DAY = "last_day";
-
   private static final String[] OUTPUT = {
     ITEM, COUNT, WEIGHTED_COUNT, Q, P_EXPECTED, P_AT_LEAST_ONCE, P, LOG_P
   };
@@ -72,11 +70,9 @@ public final class ItemSamplingProbabilities {
    * Estimates p_j from raw events: every row is one occurrence, all rows form the window, and
    * {@code windowEnd} is its last day (weight 1).
    *
-   * <p>One scan of the events: they are aggregated per item (the same shuffle as a bare {@code
-   * groupBy(item).count()}), with the count of dated rows and the latest day folded into that
-   * aggregation; the per-item result is materialised once ({@link Dataset#localCheckpoint}) and
-   * validated and totalled from there, so the window's total weight needs no second pass over the
-   * events. Only events after {@code windowEnd} are counted by a second scan, for the error.
+   * <p>The validating aggregate counts null or blank items, null days and days after {@code
+   * windowEnd}, and sums the events' weights; the returned plan aggregates the events per item (the
+   * same shuffle as a bare {@code groupBy(item).count()}) and divides by that sum.
    *
    * @param events one row per training occurrence, with {@code itemCol} (any type) and {@code
    *     dayCol} (date)
@@ -95,51 +91,39 @@ public final class ItemSamplingProbabilities {
     InputSchema.requireColumn(events, "events", itemCol);
     InputSchema.requireDateColumn(events, "events", dayCol);
     Column day = col(dayCol);
-    Column weightedCount =
-        settings.decays()
-            ? sum(decayWeight(day, windowEnd, settings))
-            : count(lit(1)).cast("double");
-    Dataset<Row> perItem =
-        events
-            .groupBy(col(itemCol).as(ITEM))
-            .agg(
-                count(lit(1)).as(COUNT),
-                weightedCount.as(WEIGHTED_COUNT),
-                count(day).as(DATED),
-                max(day).as(LAST_DAY))
-            .localCheckpoint(true);
     Row totals =
-        perItem
+        events
             .agg(
-                sum(col(COUNT)),
-                sum(when(ItemEventValidation.invalidItem(perItem, ITEM), col(COUNT))),
-                sum(col(COUNT).minus(col(DATED))),
-                max(col(LAST_DAY)),
-                sum(col(WEIGHTED_COUNT)))
+                count(lit(1)),
+                count(when(ItemEventValidation.invalidItem(events, itemCol), 1)),
+                count(when(day.isNull(), 1)),
+                count(when(day.gt(lit(windowEnd)), 1)),
+                weightedCount(day, windowEnd, settings))
             .first();
-    requireNoInvalid("events", itemCol, longOrZero(totals, 1), "a null or blank item id");
-    requireNoInvalid("events", dayCol, longOrZero(totals, 2), "a null day");
-    if (!totals.isNullAt(3) && toLocalDate(totals.get(3)).isAfter(windowEnd)) {
-      long afterEnd = events.where(day.gt(lit(windowEnd))).count();
-      throw SamplingErrors.eventsAfterWindowEnd(dayCol, afterEnd, windowEnd);
+    requireNoInvalid("events", itemCol, totals.getLong(1), "a null or blank item id");
+    requireNoInvalid("events", dayCol, totals.getLong(2), "a null day");
+    if (totals.getLong(3) > 0) {
+      throw SamplingErrors.eventsAfterWindowEnd(dayCol, totals.getLong(3), windowEnd);
     }
-    if (longOrZero(totals, 0) == 0) {
+    if (totals.getLong(0) == 0) {
       throw SamplingErrors.emptyWindow(
           "the events table is empty (window ending " + windowEnd + ")",
           "check that the training-data query selects the intended days");
     }
     double totalWeight = requirePositiveWeight(totals.getDouble(4), settings);
+    Dataset<Row> perItem =
+        events
+            .groupBy(col(itemCol).as(ITEM))
+            .agg(
+                count(lit(1)).as(COUNT),
+                weightedCount(day, windowEnd, settings).as(WEIGHTED_COUNT));
     return probabilities(perItem, totalWeight, settings);
-  }
-
-  private static LocalDate toLocalDate(Object value) {
-    return value instanceof LocalDate local ? local : ((java.sql.Date) value).toLocalDate();
   }
 
   /**
    * Occurrences per item and day, the unit a daily job writes (one day partition at a time) so that
-   * {@link #fromDailyCounts} can combine any window later without rereading events. One scan: the
-   * counts are materialised ({@link Dataset#localCheckpoint}) and validated from there.
+   * {@link #fromDailyCounts} can combine any window later without rereading events. The validating
+   * aggregate counts null or blank items and null days; the returned plan is the group-by.
    *
    * @return columns item (type of {@code itemCol}), day (date), count (bigint)
    * @throws IllegalArgumentException on a missing column or invalid rows (see class doc)
@@ -147,27 +131,22 @@ public final class ItemSamplingProbabilities {
   public static Dataset<Row> dailyCounts(Dataset<Row> events, String itemCol, String dayCol) {
     InputSchema.requireColumn(events, "events", itemCol);
     InputSchema.requireDateColumn(events, "events", dayCol);
-    Dataset<Row> counts =
-        events
-            .groupBy(col(itemCol).as(ITEM), col(dayCol).as(DAY))
-            .agg(count(lit(1)).as(COUNT))
-            .localCheckpoint(true);
     Row invalid =
-        counts
+        events
             .agg(
-                sum(when(ItemEventValidation.invalidItem(counts, ITEM), col(COUNT))),
-                sum(when(col(DAY).isNull(), col(COUNT))))
+                count(when(ItemEventValidation.invalidItem(events, itemCol), 1)),
+                count(when(col(dayCol).isNull(), 1)))
             .first();
-    requireNoInvalid("events", itemCol, longOrZero(invalid, 0), "a null or blank item id");
-    requireNoInvalid("events", dayCol, longOrZero(invalid, 1), "a null day");
-    return counts;
+    requireNoInvalid("events", itemCol, invalid.getLong(0), "a null or blank item id");
+    requireNoInvalid("events", dayCol, invalid.getLong(1), "a null day");
+    return events.groupBy(col(itemCol).as(ITEM), col(dayCol).as(DAY)).agg(count(lit(1)).as(COUNT));
   }
 
   /**
    * The same estimate as {@link #estimate} over the days {@code [windowEnd - windowDays + 1,
    * windowEnd]}, computed from {@link #dailyCounts} output. Rows outside the window are ignored
-   * (that is how a window is chosen from a table of all days). One scan of the daily counts, as in
-   * {@link #estimate}.
+   * (that is how a window is chosen from a table of all days). The validating aggregate over the
+   * window's rows counts them and their null or blank items and totals their weight.
    *
    * @param dailyCounts columns item, day (date), count (integral)
    * @throws IllegalStateException if no daily counts fall into the window
@@ -183,21 +162,14 @@ public final class ItemSamplingProbabilities {
     InputSchema.requireDateColumn(dailyCounts, "dailyCounts", DAY);
     InputSchema.requireIntegralColumn(dailyCounts, "dailyCounts", COUNT);
     LocalDate windowStart = windowEnd.minusDays(windowDays - 1L);
-    Column weight = decayWeight(col(DAY), windowEnd, settings);
-    Dataset<Row> perItem =
-        dailyCounts
-            .where(col(DAY).between(lit(windowStart), lit(windowEnd)))
-            .groupBy(col(ITEM))
-            .agg(
-                sum(col(COUNT)).cast("bigint").as(COUNT),
-                sum(col(COUNT).multiply(weight)).as(WEIGHTED_COUNT))
-            .localCheckpoint(true);
+    Column weightedCount = sum(col(COUNT).multiply(decayWeight(col(DAY), windowEnd, settings)));
+    Dataset<Row> window = dailyCounts.where(col(DAY).between(lit(windowStart), lit(windowEnd)));
     Row totals =
-        perItem
+        window
             .agg(
                 count(lit(1)),
-                count(when(ItemEventValidation.invalidItem(perItem, ITEM), 1)),
-                sum(col(WEIGHTED_COUNT)))
+                count(when(ItemEventValidation.invalidItem(window, ITEM), 1)),
+                weightedCount)
             .first();
     requireNoInvalid("dailyCounts", ITEM, totals.getLong(1), "a null or blank item id");
     if (totals.getLong(0) == 0) {
@@ -206,6 +178,10 @@ public final class ItemSamplingProbabilities {
           "run the daily counting for those days first, or choose a window that has data");
     }
     double totalWeight = requirePositiveWeight(totals.getDouble(2), settings);
+    Dataset<Row> perItem =
+        window
+            .groupBy(col(ITEM))
+            .agg(sum(col(COUNT)).cast("bigint").as(COUNT), weightedCount.as(WEIGHTED_COUNT));
     return probabilities(perItem, totalWeight, settings);
   }
 
@@ -251,6 +227,16 @@ public final class ItemSamplingProbabilities {
   }
 
   /**
+   * The aggregate of the events' weights, per item or over the window: with decay the sum of {@link
+   * #decayWeight}, without it the row count (every row weighs 1), as a double.
+   */
+  private static Column weightedCount(Column day, LocalDate windowEnd, AggregateSettings settings) {
+    return settings.decays()
+        ? sum(decayWeight(day, windowEnd, settings))
+        : count(lit(1)).cast("double");
+  }
+
+  /**
    * Weight of a day: 0.5^((windowEnd - day) / halfLifeDays), or 1 without decay, computed as
    * exp(age * ln(0.5) / halfLifeDays), the cheapest exact form measured by bench-sampling-aggregate
    * (a pow, or a per-age lookup table, cost more per event).
@@ -286,11 +272,6 @@ public final class ItemSamplingProbabilities {
 
   private static Column[] outputColumns() {
     return Arrays.stream(OUTPUT).map(Column::new).toArray(Column[]::new);
-  }
-
-  /** A sum over no rows (or only nulls) is null: read it as 0. */
-  private static long longOrZero(Row row, int field) {
-    return row.isNullAt(field) ? 0 : row.getLong(field);
   }
 
   private static void requireNoInvalid(String table, String column, long rows, String what) {
