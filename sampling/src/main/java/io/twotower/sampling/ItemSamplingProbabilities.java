@@ -28,8 +28,9 @@ import org.apache.spark.sql.types.DataType;
  * reaches the driver) that validates the rows and totals the window's weight. The per-item
  * aggregation it returns is a lazy plan, computed once by whatever writes it, and never
  * materialised in between: nothing is held on the executors, and a lost executor only means a
- * recomputation. The price is a second read of the input, for the validating aggregate; cache or
- * checkpoint an input that is expensive to recompute.
+ * recomputation. The price is a second read of the input, for the validating aggregate: the input
+ * must read the same rows twice (a table, not a random sample), and an input that is expensive to
+ * recompute is worth caching or checkpointing first.
  *
  * <p>Output schema of {@link #estimate} and {@link #fromDailyCounts}, one row per item:
  *
