@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,17 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchSamplingAggregateIT {
 
   @TempDir static Path scratch;
-  static SparkSession spark;
-
-  @BeforeAll
-  static void setUp() {
-    spark = SparkTestSession.create(scratch);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
-  }
+  @SparkTestSession static SparkSession spark;
 
   @Test
   void timesEveryMethodAndWritesEachRepetitionAndTheSummary() throws Exception {

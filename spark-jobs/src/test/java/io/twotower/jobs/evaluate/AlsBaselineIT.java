@@ -28,7 +28,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,24 +62,18 @@ class AlsBaselineIT {
   static final AlsConfig ALS = new AlsConfig(2, 0.1, 10, 10, 42, List.of(), List.of(), List.of());
 
   @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static DeltaStore store;
   static Dataset<Row> examples;
   static Dataset<Row> items;
 
   @BeforeAll
   static void setUp() {
-    spark = SparkTestSession.create(scratch);
     store = new DeltaStore(spark, scratch.resolve("data"));
     examples = spark.createDataFrame(examples(), Table.TRAINING_EXAMPLES.requiredColumns());
     items = spark.createDataFrame(itemFeatures(), Table.ITEM_FEATURES.requiredColumns());
     store.overwrite(Table.ITEM_FEATURES, items);
     store.overwrite(Table.TRAINING_EXAMPLES, examples);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

@@ -6,20 +6,15 @@ import static org.assertj.core.api.Assertions.within;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.evaluate.RecallAtK.Recall;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class RecallAtKTest {
 
-  @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
 
   /** Hand-set 2-d embeddings, rows in item_id order. */
   static final ItemCorpus CORPUS =
@@ -34,16 +29,6 @@ class RecallAtKTest {
           histories.stream()
               .map(h -> h.length > 0 && h[0] == 0 ? new float[] {1f, 0f} : new float[] {0f, 1f})
               .toArray(float[][]::new);
-
-  @BeforeAll
-  static void setUp() {
-    spark = SparkTestSession.create(scratch);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
-  }
 
   @Test
   void ranksHeldOutItemsAgainstTheWholeCorpus() {

@@ -37,7 +37,6 @@ import java.util.stream.IntStream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +62,7 @@ class EvaluateAndExportIT {
   static final int TOP_K = 3;
 
   @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static DeltaStore store;
   static JobConfig config;
   static String modelId;
@@ -71,7 +70,6 @@ class EvaluateAndExportIT {
 
   @BeforeAll
   static void setUp() {
-    spark = SparkTestSession.create(scratch);
     Path dataDir = scratch.resolve("data");
     store = new DeltaStore(spark, dataDir);
     config =
@@ -105,11 +103,6 @@ class EvaluateAndExportIT {
     ModelStore models = new ModelStore(dataDir);
     modelId = models.newModelId();
     models.save(modelId, model, "{}");
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

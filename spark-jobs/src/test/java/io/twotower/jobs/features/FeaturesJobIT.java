@@ -17,7 +17,6 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,13 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 class FeaturesJobIT {
 
   @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static DeltaStore store;
   static JobConfig config;
 
   @BeforeAll
   static void setUp() {
-    spark = SparkTestSession.create(scratch);
     store = new DeltaStore(spark, scratch.resolve("data"));
     config = config(Map.of());
     writeLog(store);
@@ -70,11 +68,6 @@ class FeaturesJobIT {
         .write()
         .format("delta")
         .save(target.path(Table.ITEMS));
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

@@ -7,27 +7,22 @@ import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.FeaturesConfig;
 import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.config.JobConfig;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class HeldOutSplitIT {
 
-  @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static Dataset<Row> events;
 
   @BeforeAll
   static void setUp() {
-    spark = SparkTestSession.create(scratch);
     // u1: a b, then c and d at the same second (d counts as the later: item id breaks ties), e.
     // u2: two events. u3: three events.
     events =
@@ -42,11 +37,6 @@ class HeldOutSplitIT {
                 "item_id",
                 "timestamp_seconds(1767225600 + s) AS ts",
                 "DATE'2026-01-01' AS dt");
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

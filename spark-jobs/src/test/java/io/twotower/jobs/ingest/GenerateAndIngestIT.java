@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,17 +30,7 @@ class GenerateAndIngestIT {
           "synthetic.days", "5");
 
   @TempDir static Path scratch;
-  static SparkSession spark;
-
-  @BeforeAll
-  static void setUp() {
-    spark = SparkTestSession.create(scratch);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
-  }
+  @SparkTestSession static SparkSession spark;
 
   @Test
   void generatedFilesIngestAsGenericLikeTheSyntheticSource() {

@@ -17,7 +17,6 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,21 +56,15 @@ class IngestValidationIT {
       """;
 
   @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static SourceConfig source;
 
   @BeforeAll
   static void setUp() throws IOException {
-    spark = SparkTestSession.create(scratch);
     Path raw = Files.createDirectories(scratch.resolve("raw"));
     Files.writeString(raw.resolve("events.csv"), EVENTS);
     Files.writeString(raw.resolve("items.csv"), ITEMS);
     source = generic(raw.resolve("events.csv").toString(), raw.resolve("items.csv").toString());
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

@@ -23,25 +23,13 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MovieLensSourceIT {
 
   @TempDir static Path scratch;
-  static SparkSession spark;
-
-  @BeforeAll
-  static void setUp() {
-    spark = SparkTestSession.create(scratch);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
-  }
+  @SparkTestSession static SparkSession spark;
 
   @Test
   void ingestsMlLatestSmall() {

@@ -5,37 +5,26 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.SyntheticConfig;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class SyntheticLogIT {
 
   // 400 users x ~40 events over 1,000 items of 40 channels and 10 topics, one week.
   static final SyntheticConfig CONFIG =
       new SyntheticConfig(400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 7);
-
-  @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static SyntheticLog.Log log;
 
   @BeforeAll
   static void setUp() {
-    spark = SparkTestSession.create(scratch);
     log = SyntheticLog.generate(spark, CONFIG, 3);
     log.events().cache();
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

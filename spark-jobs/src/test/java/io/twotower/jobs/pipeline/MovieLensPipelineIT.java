@@ -15,7 +15,6 @@ import io.twotower.jobs.tables.DeltaStore;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,13 +29,12 @@ class MovieLensPipelineIT {
   static final Path MOVIELENS = SharedData.mlLatestSmall().orElse(null);
 
   @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static RecallReport report;
 
   @BeforeAll
   static void runPipeline() {
     assumeTrue(MOVIELENS != null, SharedData.MISSING_MOVIELENS);
-    spark = SparkTestSession.create(scratch);
     Path conf = SharedData.repositoryRoot().resolve("conf/movielens.conf");
     JobConfig config =
         JobConfig.from(
@@ -52,13 +50,6 @@ class MovieLensPipelineIT {
       } else {
         stage.stage().run(store, config, DateRange.ALL);
       }
-    }
-  }
-
-  @AfterAll
-  static void tearDown() {
-    if (spark != null) {
-      spark.stop();
     }
   }
 

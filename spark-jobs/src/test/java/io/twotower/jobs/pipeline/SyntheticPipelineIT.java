@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,14 +33,13 @@ import picocli.CommandLine;
 class SyntheticPipelineIT {
 
   @TempDir static Path scratch;
-  static SparkSession spark;
+  @SparkTestSession static SparkSession spark;
   static DeltaStore store;
   static final Map<String, String> small = new LinkedHashMap<>();
   static String pipelineModelId;
 
   @BeforeAll
   static void runPipeline() {
-    spark = SparkTestSession.create(scratch);
     small.put("data-dir", scratch.resolve("data").toString());
     small.put("synthetic.users", "300");
     small.put("synthetic.items", "400");
@@ -68,11 +66,6 @@ class SyntheticPipelineIT {
     PipelineJob.run(store, config, DateRange.ALL);
     // compareWritesTheBaselinesAndEveryTrainedModel moves LATEST; the other tests read this one.
     pipelineModelId = new ModelStore(store.dataDir()).latestId();
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
   }
 
   @Test

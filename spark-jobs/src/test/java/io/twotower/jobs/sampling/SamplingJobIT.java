@@ -21,8 +21,6 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,17 +52,7 @@ class SamplingJobIT {
   private static final LocalDate DAY2 = LocalDate.of(2026, 1, 2);
 
   @TempDir static Path scratch;
-  static SparkSession spark;
-
-  @BeforeAll
-  static void setUp() {
-    spark = SparkTestSession.create(scratch);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
-  }
+  @SparkTestSession static SparkSession spark;
 
   static JobConfig config(String estimator, String alpha) {
     return JobConfig.from(

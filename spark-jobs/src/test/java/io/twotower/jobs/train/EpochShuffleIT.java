@@ -3,7 +3,6 @@ package io.twotower.jobs.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twotower.jobs.SparkTestSession;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -11,26 +10,12 @@ import java.util.stream.IntStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The order batches are cut from: fixed by seed and epoch, new each epoch, input-split-free. */
 class EpochShuffleIT {
 
-  @TempDir static Path scratch;
-  static SparkSession spark;
-
-  @BeforeAll
-  static void setUp() {
-    spark = SparkTestSession.create(scratch);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    spark.stop();
-  }
+  @SparkTestSession static SparkSession spark;
 
   static Dataset<Row> examples(int inputPartitions) {
     return spark
