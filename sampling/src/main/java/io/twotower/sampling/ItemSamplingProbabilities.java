@@ -147,9 +147,11 @@ public final class ItemSamplingProbabilities {
    * The same estimate as {@link #estimate} over the days {@code [windowEnd - windowDays + 1,
    * windowEnd]}, computed from {@link #dailyCounts} output. Rows outside the window are ignored
    * (that is how a window is chosen from a table of all days). The validating aggregate over the
-   * window's rows counts them and their null or blank items and totals their weight.
+   * window's rows counts them, their null or blank items and null or negative counts, and totals
+   * their weight.
    *
    * @param dailyCounts columns item, day (date), count (integral)
+   * @throws IllegalArgumentException on a missing or mistyped column, or invalid rows in the window
    * @throws IllegalStateException if no daily counts fall into the window
    */
   public static Dataset<Row> fromDailyCounts(
@@ -170,15 +172,19 @@ public final class ItemSamplingProbabilities {
             .agg(
                 count(lit(1)),
                 count(when(ItemEventValidation.invalidItem(window, ITEM), 1)),
+                count(when(col(COUNT).isNull().or(col(COUNT).lt(0)), 1)),
                 weightedCount)
             .first();
     requireNoInvalid("dailyCounts", ITEM, totals.getLong(1), "a null or blank item id");
+    if (totals.getLong(2) > 0) {
+      throw SamplingErrors.invalidCounts(totals.getLong(2));
+    }
     if (totals.getLong(0) == 0) {
       throw SamplingErrors.emptyWindow(
           "dailyCounts has no rows for " + windowStart + " .. " + windowEnd,
           "run the daily counting for those days first, or choose a window that has data");
     }
-    double totalWeight = requirePositiveWeight(totals.getDouble(2), settings);
+    double totalWeight = requirePositiveWeight(totals.getDouble(3), settings);
     Dataset<Row> perItem =
         window
             .groupBy(col(ITEM))

@@ -39,6 +39,14 @@ final class SamplingErrors {
         "quarantine them first with ItemEventValidation.split(...) and pass its valid rows");
   }
 
+  static IllegalArgumentException invalidCounts(long rows) {
+    return error(
+        "dailyCounts has " + rows + " row(s) in the window with a null or negative count",
+        "a count is the number of an item's events on a day, so the window's weights would be"
+            + " wrong or missing",
+        "rebuild those days with ItemSamplingProbabilities.dailyCounts(...)");
+  }
+
   static IllegalArgumentException eventsAfterWindowEnd(String column, long rows, Object windowEnd) {
     return error(
         rows + " event(s) have '" + column + "' after windowEnd " + windowEnd,

@@ -117,6 +117,31 @@ class ItemSamplingProbabilitiesBadInputIT {
   }
 
   @Test
+  void nullOrNegativeDailyCountsInTheWindowAreRejected() {
+    StructType schema =
+        new StructType()
+            .add("item", DataTypes.StringType)
+            .add("day", DataTypes.DateType)
+            .add("count", DataTypes.LongType);
+    Date inWindow = day();
+    Dataset<Row> daily =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create("a", inWindow, 3L),
+                RowFactory.create("b", inWindow, null),
+                RowFactory.create("c", inWindow, -1L),
+                RowFactory.create("d", Date.valueOf("2023-01-01"), null)),
+            schema);
+
+    // d's null count lies outside the 7-day window, so only b and c count.
+    assertThatThrownBy(() -> ItemSamplingProbabilities.fromDailyCounts(daily, DAY, 7, SETTINGS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "dailyCounts has 2 row(s) in the window with a null or negative count")
+        .hasMessageContaining("ItemSamplingProbabilities.dailyCounts");
+  }
+
+  @Test
   void eventsAfterTheWindowEndAreRejected() {
     Dataset<Row> events = events(RowFactory.create("a", Date.valueOf("2024-01-04")));
 
