@@ -23,14 +23,14 @@ import org.apache.spark.sql.types.DataType;
 /**
  * The aggregate estimate of p_j: count each item's occurrences in a window of days, weight days by
  * recency, and turn the weighted share q_j into a per-batch probability (see {@link
- * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by. Each runs one
- * Spark job before it returns: a one-row aggregate over its input (no shuffle, nothing per item
- * reaches the driver) that validates the rows and totals the window's weight. The per-item
- * aggregation it returns is a lazy plan, computed once by whatever writes it, and never
- * materialised in between: nothing is held on the executors, and a lost executor only means a
- * recomputation. The price is a second read of the input, for the validating aggregate: the input
- * must read the same rows twice (a table, not a random sample), and an input that is expensive to
- * recompute is worth caching or checkpointing first.
+ * ProbabilityKind}). All functions are Dataset to Dataset and scale like a group-by. Before it
+ * returns, each runs one aggregate over its input that yields a single row (the rows are not
+ * shuffled, nothing per item reaches the driver): it validates the rows and totals the window's
+ * weight. The per-item aggregation it returns is a lazy plan, computed once by whatever writes it,
+ * and never materialised in between: nothing is held on the executors, and a lost executor only
+ * means a recomputation. The price is a second read of the input, for the validating aggregate: the
+ * input must read the same rows twice (a table, not a random sample), and an input that is
+ * expensive to recompute is worth caching or checkpointing first.
  *
  * <p>Output schema of {@link #estimate} and {@link #fromDailyCounts}, one row per item:
  *
