@@ -68,10 +68,11 @@ public final class CompareModelsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    List<Map<String, String>> combinations = checkedCombinations();
     JobConfig base = configOptions.load();
     SparkSession spark = SparkSessions.create(base.spark());
     try {
-      compareOn(new DeltaStore(spark, base.dataDir()));
+      run(new DeltaStore(spark, base.dataDir()), base, combinations);
     } finally {
       spark.stop();
     }
@@ -84,23 +85,24 @@ public final class CompareModelsCommand implements Callable<Integer> {
    * @return the folder runs.csv and summary.csv were written to
    */
   public Path compareOn(DeltaStore store) throws IOException {
+    return run(store, configOptions.load(), checkedCombinations());
+  }
+
+  /** The --vary combinations, after checking the options (before any Spark work). */
+  private List<Map<String, String>> checkedCombinations() {
     if (seeds < 1) {
       throw JobException.of(
           "--seeds " + seeds + " is not a number of trainings",
           "each combination trains at least once",
           "pass --seeds 1 or more");
     }
-    JobConfig base = configOptions.load();
-    List<Map<String, String>> combinations = combinations(vary);
-    Path folder = out != null ? out : base.dataDir().resolve("bench").resolve("compare");
-    Files.createDirectories(folder);
-    run(store, base, combinations, folder);
-    return folder;
+    return combinations(vary);
   }
 
-  private void run(
-      DeltaStore store, JobConfig base, List<Map<String, String>> combinations, Path folder)
+  private Path run(DeltaStore store, JobConfig base, List<Map<String, String>> combinations)
       throws IOException {
+    Path folder = out != null ? out : base.dataDir().resolve("bench").resolve("compare");
+    Files.createDirectories(folder);
     List<Integer> ks = base.evaluateKs();
     Dataset<Row> heldOut = EvaluateJob.heldOutQueries(store, base, DateRange.ALL);
     StringBuilder runs =
@@ -158,6 +160,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
       System.out.print(table.text());
       Files.writeString(folder.resolve("summary.csv"), table.csv());
       System.out.println("wrote " + folder.toAbsolutePath());
+      return folder;
     } finally {
       heldOut.unpersist();
     }

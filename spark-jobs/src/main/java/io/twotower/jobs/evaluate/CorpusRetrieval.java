@@ -40,11 +40,6 @@ public final class CorpusRetrieval {
    */
   public static final String USER_FIELDS = Table.USER_FIELD_IDX.name();
 
-  /** Whether {@code table} has the optional {@link #USER_FIELDS} column. */
-  public static boolean hasUserFields(Dataset<Row> table) {
-    return List.of(table.columns()).contains(USER_FIELDS);
-  }
-
   /** Input: item ids never to return for this query (may be empty or contain unknown ids). */
   public static final String EXCLUDE = "exclude";
 
@@ -63,6 +58,11 @@ public final class CorpusRetrieval {
       new StructType().add("item_id", StringType, false).add("score", FloatType, false);
 
   private CorpusRetrieval() {}
+
+  /** Whether {@code table} has the optional {@link #USER_FIELDS} column. */
+  public static boolean hasUserFields(Dataset<Row> table) {
+    return List.of(table.columns()).contains(USER_FIELDS);
+  }
 
   /**
    * {@code queries} with a {@value #CANDIDATES} column appended: the {@code k} best items of {@code
