@@ -34,19 +34,16 @@ public final class TwoTowerCli implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** The command tree, one subcommand per {@link Stages} entry. */
+  /**
+   * The command tree: one subcommand per {@link Stages} entry, then one per {@link Tools} entry.
+   */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new TwoTowerCli());
     for (Stages stage : Stages.values()) {
-      // Standalone subcommands (benchmarks) bring their own options and need no session here.
-      CommandLine sub =
-          new CommandLine(
-              stage
-                  .standaloneCommand()
-                  .<Object>map(c -> c)
-                  .orElseGet(() -> new StageCommand(stage)));
-      sub.getCommandSpec().usageMessage().description(stage.description());
-      cli.addSubcommand(stage.command(), sub);
+      add(cli, stage.command(), stage.description(), new StageCommand(stage));
+    }
+    for (Tools tool : Tools.values()) {
+      add(cli, tool.command(), tool.description(), tool.newCommand());
     }
     cli.setExecutionExceptionHandler(
         (error, command, parseResult) -> {
@@ -63,6 +60,12 @@ public final class TwoTowerCli implements Runnable {
           throw error;
         });
     return cli;
+  }
+
+  private static void add(CommandLine cli, String name, String description, Object command) {
+    CommandLine sub = new CommandLine(command);
+    sub.getCommandSpec().usageMessage().description(description);
+    cli.addSubcommand(name, sub);
   }
 
   /** Options every stage takes. */
