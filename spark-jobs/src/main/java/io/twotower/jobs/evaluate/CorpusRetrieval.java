@@ -1,5 +1,8 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.SCORE;
 import static org.apache.spark.sql.types.DataTypes.FloatType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
@@ -31,7 +34,7 @@ import org.apache.spark.sql.types.StructType;
 public final class CorpusRetrieval {
 
   /** Input: the query's history, item indices most recent first (may be empty). */
-  public static final String HISTORY = "history_idx";
+  public static final String HISTORY = HISTORY_IDX;
 
   /**
    * Optional input: the query's user fields (MAP&lt;STRING, INT&gt;, {@code Table.USER_FIELD_IDX}),
@@ -55,7 +58,7 @@ public final class CorpusRetrieval {
           .add(EXCLUDE, createArrayType(StringType, false));
 
   static final StructType CANDIDATE =
-      new StructType().add("item_id", StringType, false).add("score", FloatType, false);
+      new StructType().add(ITEM_ID, StringType, false).add(SCORE, FloatType, false);
 
   private CorpusRetrieval() {}
 

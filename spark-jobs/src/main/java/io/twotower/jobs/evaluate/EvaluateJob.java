@@ -1,11 +1,15 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static org.apache.spark.sql.functions.col;
+
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
 import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
 import io.twotower.jobs.config.EvaluateConfig.Baseline;
 import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
@@ -99,7 +103,8 @@ public final class EvaluateJob {
   public static Map<String, RecallAtK.Recall> baselineRecalls(
       DeltaStore store, JobConfig config, Dataset<Row> heldOut) {
     Dataset<Row> items = store.read(Table.ITEM_FEATURES);
-    Dataset<Row> training = store.read(Table.TRAINING_EXAMPLES).filter("split = 'train'");
+    Dataset<Row> training =
+        store.read(Table.TRAINING_EXAMPLES).filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN));
     Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();
     for (Baseline baseline : config.evaluate().baselines()) {
       switch (baseline) {

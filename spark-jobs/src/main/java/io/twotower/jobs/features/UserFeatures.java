@@ -1,5 +1,9 @@
 package io.twotower.jobs.features;
 
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.FIELD;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
+import static io.twotower.jobs.tables.Table.Columns.VALUE;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -47,7 +51,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
     Dataset<Row> users = store.read(Table.USERS);
     List<String> strings = new ArrayList<>();
     for (StructField column : users.schema().fields()) {
-      if (column.dataType().equals(DataTypes.StringType) && !column.name().equals("user_id")) {
+      if (column.dataType().equals(DataTypes.StringType) && !column.name().equals(USER_ID)) {
         strings.add(column.name());
       }
     }
@@ -60,12 +64,12 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
       }
     }
     Column[] columns = new Column[fields.size() + 1];
-    columns[0] = col("user_id");
+    columns[0] = col(USER_ID);
     for (int f = 0; f < fields.size(); f++) {
       columns[f + 1] = col(fields.get(f));
     }
     Dataset<Row> selected = users.select(columns);
-    long duplicated = selected.groupBy("user_id").count().where("count > 1").count();
+    long duplicated = selected.groupBy(USER_ID).count().where(col(COUNT).gt(1)).count();
     if (duplicated > 0) {
       throw JobException.of(
           "The users table at "
@@ -85,8 +89,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
     for (String field : fields) {
       Dataset<Row> values =
           users.select(
-              lit(Vocabulary.userField(field)).as("field"),
-              FeaturesJob.orNone(col(field)).as("value"));
+              lit(Vocabulary.userField(field)).as(FIELD), FeaturesJob.orNone(col(field)).as(VALUE));
       all = all == null ? values : all.unionByName(values);
     }
     return all;
@@ -97,7 +100,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
    * the {@link Vocabulary#NONE} index for users without a row in {@code users}.
    */
   Dataset<Row> join(Dataset<Row> examples, Broadcast<Vocabulary> vocabulary) {
-    StructType schema = new StructType().add("user_id", DataTypes.StringType, false);
+    StructType schema = new StructType().add(USER_ID, DataTypes.StringType, false);
     for (String field : fields) {
       schema = schema.add("u_" + field, DataTypes.IntegerType, false);
     }
@@ -124,9 +127,9 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
             .toArray(Column[]::new);
     String column = Table.USER_FIELD_IDX.name();
     Dataset<Row> byUser =
-        encoded.select(col("user_id"), map_from_arrays(array(keys), array(indices)).as(column));
+        encoded.select(col(USER_ID), map_from_arrays(array(keys), array(indices)).as(column));
     return examples
-        .join(byUser, "user_id", "left")
+        .join(byUser, USER_ID, "left")
         .withColumn(column, coalesce(col(column), map_from_arrays(array(keys), array(none))));
   }
 }

@@ -1,5 +1,8 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_compact;
 import static org.apache.spark.sql.functions.array_remove;
@@ -105,15 +108,15 @@ public final class GenericSource {
   }
 
   private static Dataset<Row> events(Dataset<Row> events, SourceConfig config) {
-    requireColumns(events, "events", config.genericEventsPath(), "user_id", "item_id", "timestamp");
+    requireColumns(events, "events", config.genericEventsPath(), USER_ID, ITEM_ID, "timestamp");
     List<Column> columns =
         new ArrayList<>(
             List.of(
-                col("user_id").cast("string").as("user_id"),
-                col("item_id").cast("string").as("item_id"),
+                col(USER_ID).cast("string").as(USER_ID),
+                col(ITEM_ID).cast("string").as(ITEM_ID),
                 col("timestamp")));
-    if (List.of(events.columns()).contains("engagement")) {
-      columns.add(col("engagement"));
+    if (List.of(events.columns()).contains(ENGAGEMENT)) {
+      columns.add(col(ENGAGEMENT));
     }
     columns.add(input_file_name().as(RawLog.SOURCE_FILE));
     columns.add(monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
@@ -121,7 +124,7 @@ public final class GenericSource {
   }
 
   private static Dataset<Row> items(Dataset<Row> items, SourceConfig config) {
-    requireColumns(items, "items", config.genericItemsPath(), "item_id");
+    requireColumns(items, "items", config.genericItemsPath(), ITEM_ID);
     List<String> multiValued = config.genericMultiValuedColumns();
     List<String> missing =
         multiValued.stream().filter(c -> !List.of(items.columns()).contains(c)).toList();
@@ -135,9 +138,9 @@ public final class GenericSource {
           "fix the list or the column names");
     }
     StructType schema = items.schema();
-    List<Column> columns = new ArrayList<>(List.of(col("item_id").cast("string").as("item_id")));
+    List<Column> columns = new ArrayList<>(List.of(col(ITEM_ID).cast("string").as(ITEM_ID)));
     for (String name : items.columns()) {
-      if (name.equals("item_id")) {
+      if (name.equals(ITEM_ID)) {
         continue;
       }
       DataType type = schema.apply(name).dataType();

@@ -1,5 +1,8 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_compact;
 import static org.apache.spark.sql.functions.array_remove;
@@ -207,10 +210,10 @@ public final class MovieLensSource {
   private static Dataset<Row> events(
       Dataset<Row> rows, String user, String item, String rating, String timestamp, String file) {
     return rows.select(
-        col(user).as("user_id"),
-        col(item).as("item_id"),
+        col(user).as(USER_ID),
+        col(item).as(ITEM_ID),
         col(timestamp).as("timestamp"),
-        col(rating).as("engagement"),
+        col(rating).as(ENGAGEMENT),
         lit(file).as(RawLog.SOURCE_FILE),
         monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
   }
@@ -218,7 +221,7 @@ public final class MovieLensSource {
   private static Dataset<Row> items(
       Dataset<Row> rows, String id, Column genres, Column year, String file) {
     return rows.select(
-        col(id).as("item_id"),
+        col(id).as(ITEM_ID),
         genres.as("genres"),
         year.as("year"),
         lit(file).as(RawLog.SOURCE_FILE),
