@@ -28,6 +28,8 @@ public final class ProgressReporter {
     LOG
   }
 
+  // On Java 17 System.console() is null unless stdin and stdout are both terminals. From Java 22
+  // it may be non-null when redirected: Console.isTerminal() is the test there.
   private static final ProgressReporter CONSOLE =
       new ProgressReporter(
           System.console() != null ? Mode.TERMINAL : Mode.LOG,
