@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.TrainingWindow;
@@ -35,6 +36,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code train}: the two towers on the {@link TrainingWindow} (the training split on --date, on
@@ -43,6 +46,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * config and the Delta versions of the tables it read.
  */
 public final class TrainJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
   private TrainJob() {}
 
@@ -56,7 +61,7 @@ public final class TrainJob {
 
   public static Result train(DeltaStore store, JobConfig config, DateRange dates) {
     TrainConfig train = config.train();
-    System.out.println("train: ND4J backend " + Nd4j.getBackend().getClass().getSimpleName());
+    LOG.info("ND4J backend {}", Nd4j.getBackend().getClass().getSimpleName());
     Map<String, Long> versions = tableVersions(store);
     TowerConfig towerConfig = towerConfig(store, config);
     TowerInputs inputs = TowerInputs.of(towerConfig);
@@ -66,28 +71,30 @@ public final class TrainJob {
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
     EpochBatches batches = epochBatches(store, train, towerConfig, inputs, examples);
     long count = examples.count();
-    System.out.printf(
-        "train: %,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
-            + " mixed negatives x %d workers, %d epochs, correction %s%n",
-        count,
-        towerConfig.itemCardinality(),
-        towerConfig.itemFields().size(),
-        towerConfig.seedItem() ? " + seed item" : "",
-        towerConfig.userFields().isEmpty() ? "" : " + user fields " + inputs.userFields(),
-        train.batchSize(),
-        batches.mixedNegatives(),
-        train.workers(),
-        train.epochs(),
-        towerConfig.correction());
+    LOG.info(
+        String.format(
+            "%,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
+                + " mixed negatives x %d workers, %d epochs, correction %s",
+            count,
+            towerConfig.itemCardinality(),
+            towerConfig.itemFields().size(),
+            towerConfig.seedItem() ? " + seed item" : "",
+            towerConfig.userFields().isEmpty() ? "" : " + user fields " + inputs.userFields(),
+            train.batchSize(),
+            batches.mixedNegatives(),
+            train.workers(),
+            train.epochs(),
+            towerConfig.correction()));
 
     Fit fit = fit(store, train, towerConfig, batches);
     batches.release();
     examples.unpersist(false);
 
     String modelId = saveModel(store, config, dates, versions, towerConfig, count, fit);
-    System.out.printf(
-        "train: model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)%n",
-        modelId, count, train.epochs(), fit.seconds(), fit.finalLoss());
+    LOG.info(
+        String.format(
+            "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
+            modelId, count, train.epochs(), fit.seconds(), fit.finalLoss()));
     return new Result(modelId, fit.model(), count, fit.seconds(), fit.finalLoss());
   }
 
@@ -161,6 +168,8 @@ public final class TrainJob {
             train.splitsPerEpoch(),
             train.seed());
     double[] lastLoss = {Double.NaN};
+    ProgressReporter.Training progress =
+        ProgressReporter.console().training("train", train.epochs());
     long start = System.nanoTime();
     TwoTowerModel trained =
         SparkTrainer.fit(
@@ -172,9 +181,7 @@ public final class TrainJob {
               // DL4J averages over B + B' rows; report the mean over the B examples.
               double loss = meanPerRow * rowsPerBatch / batchSize;
               lastLoss[0] = loss;
-              System.out.printf(
-                  "train: epoch %d/%d split %d/%d: %,d examples, %,.0f examples/s, loss %.4f%n",
-                  epoch + 1, train.epochs(), split + 1, splits, rows, perSecond, loss);
+              progress.split(epoch, split, splits, rows, perSecond, loss);
             });
     return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
   }
