@@ -50,9 +50,8 @@ public final class JobErrors {
   public static JobException missingConfigFile(Path file) {
     return error(
         "Config file not found at " + file.toAbsolutePath(),
-        "--config names a file that does not exist (relative paths start from "
-            + Path.of("").toAbsolutePath()
-            + ")",
+        "--config names a file that does not exist; relative paths start from "
+            + Path.of("").toAbsolutePath(),
         "pass an existing file to --config");
   }
 

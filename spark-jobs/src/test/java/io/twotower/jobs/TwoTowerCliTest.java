@@ -77,9 +77,9 @@ class TwoTowerCliTest {
         .containsExactly(
             "two-tower train: Config file not found at "
                 + missing.toAbsolutePath()
-                + " (--config names a file that does not exist (relative paths start from "
+                + " (--config names a file that does not exist; relative paths start from "
                 + Path.of("").toAbsolutePath()
-                + ")); fix: pass an existing file to --config");
+                + "); fix: pass an existing file to --config");
   }
 
   @Test
