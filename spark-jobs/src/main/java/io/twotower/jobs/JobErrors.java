@@ -1,6 +1,7 @@
 package io.twotower.jobs;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 
@@ -446,10 +447,22 @@ public final class JobErrors {
   }
 
   private static JobException error(String problem, String cause, String fix) {
-    return new JobException(problem, cause, fix, null);
+    return fromCaller(new JobException(problem, cause, fix, null));
   }
 
   private static JobException wrap(String problem, String cause, String fix, Throwable error) {
-    return new JobException(problem, cause, fix, error);
+    return fromCaller(new JobException(problem, cause, fix, error));
+  }
+
+  // The trace (with --verbose) starts where the job threw, not inside this factory.
+  private static JobException fromCaller(JobException error) {
+    StackTraceElement[] trace = error.getStackTrace();
+    int first = 0;
+    while (first < trace.length - 1
+        && trace[first].getClassName().equals(JobErrors.class.getName())) {
+      first++;
+    }
+    error.setStackTrace(Arrays.copyOfRange(trace, first, trace.length));
+    return error;
   }
 }

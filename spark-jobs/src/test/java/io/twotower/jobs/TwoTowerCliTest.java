@@ -115,7 +115,9 @@ class TwoTowerCliTest {
       assertThat(run.errLines()[0]).startsWith("two-tower train: Config file not found at ");
       assertThat(run.err())
           .contains(JobException.class.getName() + ": Config file not found")
-          .contains("\tat io.twotower.jobs.config.ConfigLoader.load(");
+          // The trace starts where the job threw, not in the factory that worded the error.
+          .contains(
+              "fix:   pass an existing file to --config\n\tat io.twotower.jobs.config.ConfigLoader.load(");
     }
   }
 
