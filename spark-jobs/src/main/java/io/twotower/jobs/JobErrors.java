@@ -30,6 +30,23 @@ public final class JobErrors {
         "set " + key + " in your .conf file or with --set " + key + "=<value>");
   }
 
+  /**
+   * A config key that reference.conf does not declare (a typo would otherwise be ignored and the
+   * job run with the default).
+   *
+   * @param origin where it was set, e.g. "--set" or a file and line
+   * @param alsoUnknown the other undeclared keys, reported together so one run finds them all
+   */
+  public static JobException unknownConfigKey(
+      String key, String nearest, String origin, List<String> alsoUnknown) {
+    return error(
+        "Unknown config key " + key + "; did you mean " + nearest + "?",
+        "reference.conf declares no such key; it was set in "
+            + origin
+            + (alsoUnknown.isEmpty() ? "" : "; also unknown: " + String.join(", ", alsoUnknown)),
+        "correct or remove it; reference.conf lists every key with its default");
+  }
+
   /** A required config key with no value anywhere. */
   public static JobException missingConfigKey(String key) {
     return error(
