@@ -3,14 +3,24 @@ package io.twotower.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.JobException;
+import io.twotower.jobs.SharedData;
 import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.Optimizer;
 import io.twotower.towers.TowerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
+
+  @TempDir Path dir;
 
   @Test
   void commandLineOverridesWinAndListsParse() {
@@ -88,6 +98,92 @@ class ConfigLoaderTest {
         .isInstanceOf(JobException.class)
         .hasMessageContaining("two-tower.train.mixed-negatives = -1")
         .hasMessageContaining("a whole number >= 0");
+  }
+
+  @Test
+  void aTypoInASetKeyFailsNamingTheNearestKey() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("train.epochz", "3")))
+        .isInstanceOf(JobException.class)
+        .hasMessageStartingWith(
+            "Unknown config key two-tower.train.epochz; did you mean two-tower.train.epochs?")
+        .hasMessageContaining("set in --set");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "two-tower { train { learning-rat = 0.1 } }",
+        "two-tower.train.learning-rat = 0.1",
+        "two-towr.train.learning-rate = 0.1"
+      })
+  void aTypoInAFileFailsNamingTheNearestKey(String text) throws IOException {
+    Path file = Files.writeString(dir.resolve("typo.conf"), text);
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("did you mean two-tower.train.learning-rate?")
+        .hasMessageContaining("typo.conf");
+  }
+
+  @Test
+  void theNearestKeyIsTheOneWithTheFewestEdits() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("evaluate.als.grid.rnak", "[8]")))
+        .hasMessageStartingWith(
+            "Unknown config key two-tower.evaluate.als.grid.rnak;"
+                + " did you mean two-tower.evaluate.als.grid.rank?");
+    // A key below a value that is not an object is unknown too.
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("train.epochs.max", "3")))
+        .hasMessageStartingWith(
+            "Unknown config key two-tower.train.epochs.max; did you mean two-tower.train.epochs?");
+  }
+
+  @Test
+  void everyUnknownKeyIsListed() {
+    assertThatThrownBy(
+            () -> ConfigLoader.load(null, Map.of("train.epochz", "3", "features.min-cout", "2")))
+        .hasMessageStartingWith("Unknown config key two-tower.features.min-cout;")
+        .hasMessageContaining("also unknown: two-tower.train.epochz");
+  }
+
+  @Test
+  void anUnknownSystemPropertyUnderTheRootIsRejectedAndOthersAreNot() {
+    System.setProperty("two-tower.train.batch-sise", "64");
+    System.setProperty("some.other.library", "x");
+    ConfigFactory.invalidateCaches();
+    try {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of()))
+          .hasMessageStartingWith(
+              "Unknown config key two-tower.train.batch-sise;"
+                  + " did you mean two-tower.train.batch-size?");
+    } finally {
+      System.clearProperty("two-tower.train.batch-sise");
+      System.clearProperty("some.other.library");
+      ConfigFactory.invalidateCaches();
+    }
+  }
+
+  @Test
+  void sparkConfTakesAnySparkSetting() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("spark.conf"),
+            "two-tower.spark.conf { \"spark.sql.adaptive.enabled\" = \"false\" }");
+
+    JobConfig config =
+        JobConfig.from(ConfigLoader.load(file, Map.of("spark.conf.spark.executor.memory", "4g")));
+
+    assertThat(config.spark().conf())
+        .containsEntry("spark.sql.adaptive.enabled", "false")
+        .containsEntry("spark.executor.memory", "4g")
+        .containsEntry("spark.sql.shuffle.partitions", "8");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"conf/local.conf", "conf/movielens.conf"})
+  void theRepositorysConfigFilesDeclareNoUnknownKey(String file) {
+    Path conf = SharedData.repositoryRoot().resolve(file);
+
+    assertThat(JobConfig.from(ConfigLoader.load(conf, Map.of())).dataDir()).isNotNull();
   }
 
   private static TrainConfig train(Map<String, String> overrides) {
