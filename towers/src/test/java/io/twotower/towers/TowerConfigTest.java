@@ -68,7 +68,9 @@ class TowerConfigTest {
                 .seed(7L)
                 .seedItem(true)
                 .build());
-    assertThat(TowerConfig.HYPERPARAMETERS).map(Hyperparameter::name).hasSize(values.size());
+    assertThat(TowerConfig.HYPERPARAMETERS)
+        .map(Hyperparameter::name)
+        .containsExactlyInAnyOrderElementsOf(values.keySet());
     assertThat(TowerConfig.TEMPERATURE.accepts(0.0)).isFalse();
     assertThat(TowerConfig.QUERY_HIDDEN.accepts(List.of(8, 0))).isFalse();
     assertThat(TowerConfig.LEARNING_RATE.accepts(Double.POSITIVE_INFINITY)).isFalse();
