@@ -25,6 +25,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The implicit-feedback ALS baseline (Hu, Koren and Volinsky 2008; Spark MLlib's {@link ALS} with
@@ -46,6 +48,8 @@ import org.apache.spark.storage.StorageLevel;
  * are never seen while tuning.
  */
 public final class AlsBaseline {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AlsBaseline.class);
 
   private static final String USER = "_als_user";
   private static final String ITEM = "_als_item";
@@ -182,13 +186,15 @@ public final class AlsBaseline {
         RecallAtK.Recall recall = fit(fitOn, itemFeatures, candidate).recall(validation, ks);
         double score =
             recall.recall().stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        System.out.printf(
-            Locale.ROOT,
-            "als validation (%d events) %s: recall %s, mean %.4f%n",
-            recall.queries(),
-            candidate,
-            Arrays.toString(recall.recall().stream().mapToDouble(Double::doubleValue).toArray()),
-            score);
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "validation (%d events) %s: recall %s, mean %.4f",
+                recall.queries(),
+                candidate,
+                Arrays.toString(
+                    recall.recall().stream().mapToDouble(Double::doubleValue).toArray()),
+                score));
         if (score > bestScore) {
           best = candidate;
           bestScore = score;
@@ -198,7 +204,7 @@ public final class AlsBaseline {
       validation.unpersist();
       carved.unpersist();
     }
-    System.out.println("als: chose " + best);
+    LOG.info("chose {}", best);
     return best;
   }
 
