@@ -101,6 +101,19 @@ class TwoTowerCliTest {
   }
 
   @Test
+  void anUnknownConfigKeyIsOneLineNamingTheNearestKey() {
+    Run run = run("train", "--set", "train.epochz=3");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.errLines())
+        .containsExactly(
+            "two-tower train: Unknown config key two-tower.train.epochz; did you mean"
+                + " two-tower.train.epochs? (reference.conf declares no such key; it was set in"
+                + " --set); fix: correct or remove it; reference.conf lists every key with its"
+                + " default");
+  }
+
+  @Test
   void verbosePrintsTheTraceAfterTheLineWhereverItIsGiven() {
     Path missing = scratch.resolve("nowhere.conf");
 
@@ -128,8 +141,8 @@ class TwoTowerCliTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.errLines())
         .containsExactly(
-            "two-tower failing: Invalid temperature: got 0.0; allowed: a finite number > 0."
-                + " Fix the temperature setting.");
+            "two-tower failing: Invalid temperature: got 0.0; allowed: a finite number > 0,"
+                + " e.g. 0.05. Fix the temperature setting.");
   }
 
   @Test
