@@ -17,10 +17,7 @@ public record DateRange(LocalDate from, LocalDate to) {
 
   public DateRange {
     if (from != null && to != null && from.isAfter(to)) {
-      throw JobException.of(
-          "Empty date range " + from + " .. " + to,
-          "--from is after --to",
-          "pass --from <= --to, or a single --date");
+      throw JobErrors.emptyDateRange(from, to);
     }
   }
 

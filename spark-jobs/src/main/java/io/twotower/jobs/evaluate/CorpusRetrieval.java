@@ -8,7 +8,7 @@ import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.evaluate.ExactTopK.Hit;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
 import io.twotower.jobs.tables.Table;
@@ -77,18 +77,10 @@ public final class CorpusRetrieval {
     TableSchemas.require(queries.schema(), REQUIRED, "retrieval queries");
     boolean withUserFields = hasUserFields(queries);
     if (!encoder.userFields().isEmpty() && !withUserFields) {
-      throw JobException.of(
-          "The retrieval queries have no "
-              + USER_FIELDS
-              + " column, but the model's query tower takes the user fields "
-              + encoder.userFields(),
-          "training_examples was written without features.user-fields, or before it was set",
-          "rerun `two-tower features` with features.user-fields = "
-              + encoder.userFields()
-              + ", or use a model trained without user fields");
+      throw JobErrors.queriesWithoutUserFields(USER_FIELDS, encoder.userFields());
     }
     if (k < 1) {
-      throw new IllegalArgumentException("k must be >= 1, was " + k);
+      throw JobErrors.invalidTopK(k);
     }
     Broadcast<ItemCorpus> shared =
         JavaSparkContext.fromSparkContext(queries.sparkSession().sparkContext()).broadcast(corpus);

@@ -4,7 +4,7 @@ import static io.twotower.jobs.tables.Table.Columns.SPLIT;
 import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
 import io.twotower.jobs.config.EvaluateConfig.Baseline;
 import io.twotower.jobs.config.FeaturesConfig.Split;
@@ -85,11 +85,7 @@ public final class EvaluateJob {
             .persist(StorageLevel.MEMORY_AND_DISK());
     if (heldOut.isEmpty()) {
       heldOut.unpersist();
-      throw JobException.of(
-          "No held-out examples to evaluate (" + dates + ")",
-          "training_examples has no rows with split = 'test' in that range",
-          "rerun `two-tower features` (features.split = leave-last-out or last-days), or widen"
-              + " --from/--to");
+      throw JobErrors.noHeldOutExamples(dates);
     }
     return heldOut;
   }

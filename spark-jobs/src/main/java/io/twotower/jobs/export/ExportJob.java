@@ -12,7 +12,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.posexplode;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.CorpusRetrieval;
 import io.twotower.jobs.evaluate.ItemCorpora;
@@ -60,10 +60,7 @@ public final class ExportJob {
     ModelStore models = new ModelStore(store.dataDir());
     String modelId = models.latestId();
     if (!SAFE_MODEL_ID.matcher(modelId).matches()) {
-      throw JobException.of(
-          "Unusable model id '" + modelId + "'",
-          "ids name folders and table rows: letters, digits, '.', '_' and '-' only",
-          "retrain, or point models/LATEST at a model folder with such a name");
+      throw JobErrors.unusableModelId(modelId);
     }
     TwoTowerModel model = models.load(modelId);
     Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);

@@ -20,7 +20,7 @@ import static org.apache.spark.sql.functions.map_from_arrays;
 import static org.apache.spark.sql.functions.struct;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.FeaturesConfig;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.tables.DeltaStore;
@@ -125,15 +125,8 @@ public final class FeaturesJob {
   private static void requireSameUserFields(Vocabulary vocabulary, FeaturesConfig settings) {
     List<String> configured = settings.userFields().stream().sorted().toList();
     if (!vocabulary.userFields().equals(configured)) {
-      throw JobException.of(
-          "features.user-fields = "
-              + settings.userFields()
-              + " but the vocabularies hold the user fields "
-              + vocabulary.userFields(),
-          "a dated run (--date) encodes with the vocabularies of the last full run",
-          "run `two-tower features` without --date to rebuild them, or set features.user-fields"
-              + " = "
-              + vocabulary.userFields());
+      throw JobErrors.userFieldsDifferFromVocabulary(
+          settings.userFields(), vocabulary.userFields());
     }
   }
 

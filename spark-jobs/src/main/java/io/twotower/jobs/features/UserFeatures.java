@@ -10,7 +10,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map_from_arrays;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import java.util.ArrayList;
@@ -40,13 +40,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
   /** The configured fields' columns of the users table, checked; fails naming what is wrong. */
   static UserFeatures read(DeltaStore store, List<String> fields) {
     if (!store.exists(Table.USERS)) {
-      throw JobException.of(
-          "features.user-fields = "
-              + fields
-              + " but there is no users table at "
-              + store.path(Table.USERS),
-          "only sources with user attributes write it (synthetic does; MovieLens has none)",
-          "set features.user-fields = [] for this source, or ingest one with user attributes");
+      throw JobErrors.noUsersTable(fields, store.path(Table.USERS));
     }
     Dataset<Row> users = store.read(Table.USERS);
     List<String> strings = new ArrayList<>();
@@ -57,10 +51,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
     }
     for (String field : fields) {
       if (!strings.contains(field)) {
-        throw JobException.of(
-            "features.user-fields names '" + field + "', which is not a STRING column of users",
-            "the users table at " + store.path(Table.USERS) + " has the STRING columns " + strings,
-            "set features.user-fields to some of " + strings + " (or [] for none)");
+        throw JobErrors.userFieldNotInUsers(field, store.path(Table.USERS), strings);
       }
     }
     Column[] columns = new Column[fields.size() + 1];
@@ -71,14 +62,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
     Dataset<Row> selected = users.select(columns);
     long duplicated = selected.groupBy(USER_ID).count().where(col(COUNT).gt(1)).count();
     if (duplicated > 0) {
-      throw JobException.of(
-          "The users table at "
-              + store.path(Table.USERS)
-              + " has several rows for "
-              + duplicated
-              + " user_id values",
-          "a user field takes one value per user",
-          "keep one row per user_id in the source's users, then rerun ingest");
+      throw JobErrors.duplicateUsers(store.path(Table.USERS), duplicated);
     }
     return new UserFeatures(List.copyOf(fields), selected);
   }

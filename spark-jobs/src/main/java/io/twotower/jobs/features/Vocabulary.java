@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 
+import io.twotower.jobs.JobErrors;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -123,7 +124,7 @@ public final class Vocabulary implements Serializable {
     }
     int h = buckets.getOrDefault(field, 0);
     if (h == 0) {
-      throw new IllegalStateException("No vocabulary for field " + field);
+      throw JobErrors.noVocabulary(field);
     }
     return vocabSizes.getOrDefault(field, 0) + Math.floorMod(hash(value), h);
   }

@@ -18,7 +18,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.year;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -89,10 +89,7 @@ public final class IngestValidation {
           type instanceof StringType
               || (type instanceof ArrayType array && array.elementType() instanceof StringType);
       if (!ok) {
-        throw JobException.of(
-            "Item column " + feature + " from " + source + " is " + type.simpleString(),
-            "item features are categorical: string (one value) or array<string> (several)",
-            "convert or drop the column in the source");
+        throw JobErrors.nonCategoricalSourceItemColumn(feature, source, type.simpleString());
       }
     }
     Dataset<Row> items = raw.withColumn(ITEM_ID, trim(col(ITEM_ID).cast("string")));
@@ -200,10 +197,7 @@ public final class IngestValidation {
       return when(text.rlike("^[+-]?[0-9]+(\\.[0-9]*)?$"), fromEpochSeconds(text.cast("double")))
           .otherwise(text.cast(DataTypes.TimestampType));
     }
-    throw JobException.of(
-        "Event column timestamp from " + source + " is " + type.simpleString(),
-        "timestamps are epoch seconds (a number), ISO-8601 strings or timestamps",
-        "convert the column in the source");
+    throw JobErrors.unreadableTimestamp(source, type.simpleString());
   }
 
   private static Column fromEpochSeconds(Column seconds) {
@@ -221,10 +215,7 @@ public final class IngestValidation {
     if (type instanceof NumericType || type instanceof StringType) {
       return col(ENGAGEMENT).cast("double");
     }
-    throw JobException.of(
-        "Event column engagement from " + source + " is " + type.simpleString(),
-        "engagement is a number (e.g. a rating or a watch fraction)",
-        "convert the column in the source, or drop it (every event then counts 1.0)");
+    throw JobErrors.unreadableEngagement(source, type.simpleString());
   }
 
   private static Column isBlank(Column value) {
@@ -241,10 +232,7 @@ public final class IngestValidation {
     List<String> present = List.of(raw.columns());
     List<String> missing = List.of(columns).stream().filter(c -> !present.contains(c)).toList();
     if (!missing.isEmpty()) {
-      throw JobException.of(
-          "The " + what + " of source " + source + " lack column(s) " + String.join(", ", missing),
-          "found columns: " + String.join(", ", present),
-          "rename the source's columns (see io.twotower.jobs.ingest.GenericSource)");
+      throw JobErrors.sourceLacksColumns(what, source, missing, present);
     }
   }
 }

@@ -15,7 +15,7 @@ import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.when;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -110,13 +110,7 @@ public final class MovieLensSource {
   /** The layout of the files in {@code folder}; fails saying what was expected. */
   public static Layout detect(SparkSession spark, String folder) {
     if (!SourceFiles.exists(spark, folder)) {
-      throw JobException.of(
-          "MovieLens folder not found at " + folder,
-          "MovieLens is not shipped with this project (GroupLens' license forbids redistribution)",
-          "download a MovieLens zip (e.g. ml-latest-small.zip) from"
-              + " https://grouplens.org/datasets/movielens/, unzip it, and set"
-              + " two-tower.source.movielens-path to that folder (in your .conf or with --set"
-              + " source.movielens-path=<folder>)");
+      throw JobErrors.movieLensFolderNotFound(folder);
     }
     for (Layout layout : Layout.values()) {
       if (SourceFiles.exists(spark, folder + "/" + layout.ratings)
@@ -128,10 +122,7 @@ public final class MovieLensSource {
         List.of(Layout.values()).stream()
             .map(l -> l.ratings + " + " + l.movies)
             .collect(Collectors.joining(", "));
-    throw JobException.of(
-        "No MovieLens files in " + folder,
-        "expected one of: " + expected + " (ml-latest/ml-25m, ml-100k, ml-1m)",
-        "point two-tower.source.movielens-path at the unzipped MovieLens folder itself");
+    throw JobErrors.noMovieLensFiles(folder, expected);
   }
 
   private static Dataset<Row> csvRatings(SparkSession spark, String file) {

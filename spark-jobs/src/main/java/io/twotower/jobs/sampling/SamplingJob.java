@@ -11,7 +11,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SamplingConfig;
 import io.twotower.jobs.features.TrainingWindow;
@@ -134,10 +134,7 @@ public final class SamplingJob {
             state,
             batchSize);
     if (rows == 0) {
-      throw JobException.of(
-          "No training examples to estimate sampling probabilities from",
-          "training_examples has no 'train' rows in " + fed,
-          "run `two-tower features` first, or widen --from/--to");
+      throw JobErrors.noTrainingExamplesToSample(fed);
     }
     Path saved = state.save(dataDir);
     LOG.info(
@@ -157,10 +154,7 @@ public final class SamplingJob {
   private static LocalDate lastDay(Dataset<Row> training) {
     Row last = training.agg(max(DT)).first();
     if (last.isNullAt(0)) {
-      throw JobException.of(
-          "No training examples to estimate sampling probabilities from",
-          "training_examples has no 'train' rows in the chosen days",
-          "run `two-tower features` first, or widen --from/--to");
+      throw JobErrors.noTrainingExamplesToSample("the chosen days");
     }
     return last.getDate(0).toLocalDate();
   }

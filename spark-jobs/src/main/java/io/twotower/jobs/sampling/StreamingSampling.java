@@ -6,7 +6,7 @@ import static io.twotower.jobs.tables.Table.Columns.TS;
 import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.sampling.AggregateSettings;
 import io.twotower.sampling.ItemSamplingProbabilities;
 import io.twotower.sampling.ProbabilityKind;
@@ -63,10 +63,7 @@ final class StreamingSampling {
     while (rows.hasNext()) {
       Row row = rows.next();
       if (row.isNullAt(0) || row.isNullAt(3)) {
-        throw JobException.of(
-            "A training example without " + (row.isNullAt(0) ? DT : ITEM_IDX) + ": " + row,
-            "training_examples must have a day and an item index on every row",
-            "rerun `two-tower features`, which writes them");
+        throw JobErrors.incompleteTrainingExample(row.isNullAt(0) ? DT : ITEM_IDX, row);
       }
       LocalDate rowDay = row.getDate(0).toLocalDate();
       if (day != null && !rowDay.equals(day)) {
