@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.HandMadeTables;
 import io.twotower.jobs.JobException;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.ConfigLoader;
@@ -70,44 +71,20 @@ class SamplingJobIT {
   static DeltaStore storeWithInputs(String name) {
     DeltaStore store = new DeltaStore(spark, scratch.resolve(name));
     // Written in an order unlike batch order, over several files, so the job must sort.
-    spark
-        .sql(
-            "SELECT * FROM VALUES "
-                + "('u2', 0, TIMESTAMP'2026-01-01 12:00:00', 'train'),"
-                + "('u3', 0, TIMESTAMP'2026-01-02 10:00:00', 'train'),"
-                + "('u1', 0, TIMESTAMP'2026-01-01 10:00:00', 'train'),"
-                + "('u9', 3, TIMESTAMP'2026-01-01 13:00:00', 'test'),"
-                + "('u2', 1, TIMESTAMP'2026-01-01 10:00:00', 'train'),"
-                + "('u1', 0, TIMESTAMP'2026-01-01 11:00:00', 'train'),"
-                + "('u2', 1, TIMESTAMP'2026-01-02 09:00:00', 'train'),"
-                + "('u3', 2, TIMESTAMP'2026-01-01 09:00:00', 'train'),"
-                + "('u1', 1, TIMESTAMP'2026-01-02 08:00:00', 'train') "
-                + "AS t(user_id, item_idx, ts, split)")
-        .repartition(3)
-        .selectExpr(
-            "user_id",
-            "concat('i', item_idx) AS item_id",
-            "ts",
-            "to_date(ts) AS dt",
-            "split",
-            "1.0D AS reward",
-            "CAST(array() AS array<string>) AS history",
-            "CAST(array() AS array<int>) AS history_idx",
-            "item_idx",
-            "CAST(map() AS map<string, array<int>>) AS field_idx")
-        .write()
-        .format("delta")
-        .partitionBy("dt")
-        .save(store.path(Table.TRAINING_EXAMPLES));
-    spark
-        .sql("SELECT id FROM range(5)")
-        .selectExpr(
-            "concat('i', id) AS item_id",
-            "CAST(id AS int) AS item_idx",
-            "CAST(map() AS map<string, array<int>>) AS field_idx")
-        .write()
-        .format("delta")
-        .save(store.path(Table.ITEM_FEATURES));
+    HandMadeTables.trainingExamples(
+        store,
+        List.of(
+            "('u2', 0, TIMESTAMP'2026-01-01 12:00:00', 'train')",
+            "('u3', 0, TIMESTAMP'2026-01-02 10:00:00', 'train')",
+            "('u1', 0, TIMESTAMP'2026-01-01 10:00:00', 'train')",
+            "('u9', 3, TIMESTAMP'2026-01-01 13:00:00', 'test')",
+            "('u2', 1, TIMESTAMP'2026-01-01 10:00:00', 'train')",
+            "('u1', 0, TIMESTAMP'2026-01-01 11:00:00', 'train')",
+            "('u2', 1, TIMESTAMP'2026-01-02 09:00:00', 'train')",
+            "('u3', 2, TIMESTAMP'2026-01-01 09:00:00', 'train')",
+            "('u1', 1, TIMESTAMP'2026-01-02 08:00:00', 'train')"),
+        3);
+    HandMadeTables.itemFeatures(store, 5);
     return store;
   }
 

@@ -3,6 +3,7 @@ package io.twotower.jobs.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.HandMadeTables;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
@@ -11,6 +12,7 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
@@ -52,45 +54,21 @@ class TrainingWindowIT {
 
   static DeltaStore storeWithInputs(String name) {
     DeltaStore store = new DeltaStore(spark, scratch.resolve(name));
-    spark
-        .sql(
-            "SELECT * FROM VALUES "
-                + "('u1', 0, TIMESTAMP'2026-01-01 10:00:00', 'train'),"
-                + "('u2', 1, TIMESTAMP'2026-01-01 11:00:00', 'train'),"
-                + "('u1', 0, TIMESTAMP'2026-01-02 09:00:00', 'train'),"
-                + "('u3', 0, TIMESTAMP'2026-01-02 10:00:00', 'train'),"
-                + "('u2', 2, TIMESTAMP'2026-01-02 11:00:00', 'train'),"
-                + "('u4', 3, TIMESTAMP'2026-01-02 12:00:00', 'test'),"
-                + "('u1', 1, TIMESTAMP'2026-01-03 09:00:00', 'train'),"
-                + "('u3', 2, TIMESTAMP'2026-01-04 08:00:00', 'train'),"
-                + "('u2', 0, TIMESTAMP'2026-01-04 09:00:00', 'train'),"
-                + "('u1', 1, TIMESTAMP'2026-01-04 10:00:00', 'test') "
-                + "AS t(user_id, item_idx, ts, split)")
-        .repartition(2)
-        .selectExpr(
-            "user_id",
-            "concat('i', item_idx) AS item_id",
-            "ts",
-            "to_date(ts) AS dt",
-            "split",
-            "1.0D AS reward",
-            "CAST(array() AS array<string>) AS history",
-            "CAST(array() AS array<int>) AS history_idx",
-            "item_idx",
-            "CAST(map() AS map<string, array<int>>) AS field_idx")
-        .write()
-        .format("delta")
-        .partitionBy("dt")
-        .save(store.path(Table.TRAINING_EXAMPLES));
-    spark
-        .sql("SELECT id FROM range(5)")
-        .selectExpr(
-            "concat('i', id) AS item_id",
-            "CAST(id AS int) AS item_idx",
-            "CAST(map() AS map<string, array<int>>) AS field_idx")
-        .write()
-        .format("delta")
-        .save(store.path(Table.ITEM_FEATURES));
+    HandMadeTables.trainingExamples(
+        store,
+        List.of(
+            "('u1', 0, TIMESTAMP'2026-01-01 10:00:00', 'train')",
+            "('u2', 1, TIMESTAMP'2026-01-01 11:00:00', 'train')",
+            "('u1', 0, TIMESTAMP'2026-01-02 09:00:00', 'train')",
+            "('u3', 0, TIMESTAMP'2026-01-02 10:00:00', 'train')",
+            "('u2', 2, TIMESTAMP'2026-01-02 11:00:00', 'train')",
+            "('u4', 3, TIMESTAMP'2026-01-02 12:00:00', 'test')",
+            "('u1', 1, TIMESTAMP'2026-01-03 09:00:00', 'train')",
+            "('u3', 2, TIMESTAMP'2026-01-04 08:00:00', 'train')",
+            "('u2', 0, TIMESTAMP'2026-01-04 09:00:00', 'train')",
+            "('u1', 1, TIMESTAMP'2026-01-04 10:00:00', 'test')"),
+        2);
+    HandMadeTables.itemFeatures(store, 5);
     return store;
   }
 
