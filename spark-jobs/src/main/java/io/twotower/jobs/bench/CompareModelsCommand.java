@@ -2,7 +2,8 @@ package io.twotower.jobs.bench;
 
 import io.twotower.jobs.ConfigOptions;
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.EvaluateJob;
 import io.twotower.jobs.evaluate.RecallAtK.Recall;
@@ -23,6 +24,8 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,6 +46,8 @@ import picocli.CommandLine.Option;
  */
 @Command(mixinStandardHelpOptions = true, sortOptions = false)
 public final class CompareModelsCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CompareModelsCommand.class);
 
   @Mixin ConfigOptions configOptions = new ConfigOptions();
 
@@ -91,10 +96,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
   /** The --vary combinations, after checking the options (before any Spark work). */
   private List<Map<String, String>> checkedCombinations() {
     if (seeds < 1) {
-      throw JobException.of(
-          "--seeds " + seeds + " is not a number of trainings",
-          "each combination trains at least once",
-          "pass --seeds 1 or more");
+      throw JobErrors.invalidSeeds(seeds);
     }
     return combinations(vary);
   }
@@ -117,7 +119,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
       baselines.forEach(
           (method, recall) -> {
             runs.append(csvRow(method, "", method, Double.NaN, Double.NaN, recall));
-            System.out.printf("compare: baseline %s: %s%n", method, recall);
+            LOG.info("baseline {}: {}", method, recall);
           });
       Files.writeString(folder.resolve("runs.csv"), runs);
       boolean samplingVaries = vary.keySet().stream().anyMatch(k -> k.startsWith("sampling."));
@@ -129,8 +131,8 @@ public final class CompareModelsCommand implements Callable<Integer> {
           Map<String, String> settings = new LinkedHashMap<>(combination);
           settings.put("train.seed", Long.toString(base.train().seed() + s));
           JobConfig config = configOptions.load(settings);
-          System.out.printf(
-              "%ncompare: [%d/%d] %s, seed %s%n", ++done, total, name, settings.get("train.seed"));
+          ProgressReporter.console()
+              .started(name + ", seed " + settings.get("train.seed"), ++done, total);
           if (samplingVaries) {
             SamplingJob.run(store, config, DateRange.ALL);
           }
@@ -146,12 +148,11 @@ public final class CompareModelsCommand implements Callable<Integer> {
                   trained.finalLoss(),
                   recall));
           Files.writeString(folder.resolve("runs.csv"), runs);
-          System.out.printf("compare: %s, seed %s: %s%n", name, settings.get("train.seed"), recall);
+          LOG.info("{}, seed {}: {}", name, settings.get("train.seed"), recall);
         }
       }
       if (samplingVaries) {
-        System.out.println(
-            "compare: sampling again with the config as given, as later stages expect");
+        LOG.info("sampling again with the config as given, as later stages expect");
         SamplingJob.run(store, base, DateRange.ALL);
       }
       baselines.forEach((method, recall) -> byCombination.put(method, List.of(recall.recall())));
@@ -159,7 +160,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
           new ComparisonTable(base.features().splitName(), heldOut.count(), ks, byCombination);
       System.out.print(table.text());
       Files.writeString(folder.resolve("summary.csv"), table.csv());
-      System.out.println("wrote " + folder.toAbsolutePath());
+      LOG.info("wrote {}", folder.toAbsolutePath());
       return folder;
     } finally {
       heldOut.unpersist();
@@ -196,10 +197,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
       for (Map<String, String> partial : combinations) {
         for (String value : key.getValue().split(",")) {
           if (value.isBlank()) {
-            throw JobException.of(
-                "--vary " + key.getKey() + "=" + key.getValue() + " has an empty value",
-                "values are separated by commas",
-                "list the values as --vary " + key.getKey() + "=V1,V2");
+            throw JobErrors.emptyVaryValue(key.getKey(), key.getValue());
           }
           Map<String, String> next = new LinkedHashMap<>(partial);
           next.put(key.getKey(), value.trim());

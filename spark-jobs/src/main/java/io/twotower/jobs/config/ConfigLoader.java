@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Loads the jobs' configuration. Precedence, lowest first: the jar's reference.conf, the config
  * file, CONFIG_FORCE_* environment variables, -D system properties, then --set key=value from the
- * command line. Keys may be given with or without the {@code two-tower.} root.
+ * command line. Keys may be given with or without the {@code two-tower.} root. A key that
+ * reference.conf does not declare is an error, whichever source sets it (see {@link DeclaredKeys}).
  */
 public final class ConfigLoader {
 
@@ -26,30 +27,28 @@ public final class ConfigLoader {
     Config fromFile = ConfigFactory.empty();
     if (file != null) {
       if (!Files.isRegularFile(file)) {
-        throw JobException.missingInput(
-            "Config file", file.toAbsolutePath().toString(), "pass an existing file to --config");
+        throw JobErrors.missingConfigFile(file);
       }
       try {
         fromFile = ConfigFactory.parseFile(file.toFile());
       } catch (ConfigException e) {
-        throw JobException.wrap(
-            "Cannot parse config file " + file,
-            e.getMessage(),
-            "fix the HOCON syntax at the line named above",
-            e);
+        throw JobErrors.unparsableConfigFile(file, e);
       }
     }
     try {
-      return commandLine(overrides)
-          .withFallback(ConfigFactory.systemProperties())
-          .withFallback(ConfigFactory.systemEnvironmentOverrides())
-          .withFallback(fromFile)
-          .withFallback(ConfigFactory.defaultReference())
-          .resolve()
-          .getConfig(ROOT);
+      Config merged =
+          commandLine(overrides)
+              .withFallback(ConfigFactory.systemProperties())
+              .withFallback(ConfigFactory.systemEnvironmentOverrides())
+              .withFallback(fromFile)
+              .withFallback(ConfigFactory.defaultReference())
+              .resolve();
+      // defaultReference() has the system properties merged in: compare with the files alone.
+      Config declared = ConfigFactory.defaultReferenceUnresolved().withOnlyPath(ROOT).resolve();
+      new DeclaredKeys(declared).requireDeclared(merged, fromFile);
+      return merged.getConfig(ROOT);
     } catch (ConfigException e) {
-      throw JobException.wrap(
-          "Invalid configuration", e.getMessage(), "check the key named above", e);
+      throw JobErrors.invalidConfiguration(e);
     }
   }
 

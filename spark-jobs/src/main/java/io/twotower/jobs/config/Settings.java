@@ -2,16 +2,19 @@ package io.twotower.jobs.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
+import io.twotower.towers.Hyperparameter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Typed reads from a config subtree that fail with the full key, the value and what is allowed.
- * Every job's config record is built through these so that errors read the same everywhere.
+ * Every job's config record is built through these so that errors read the same everywhere. As a
+ * {@link Hyperparameter.Source} it hands the towers' hyperparameters their values unchecked: the
+ * towers' own rules check them ({@link #requireValid}).
  */
-public final class Settings {
+public final class Settings implements Hyperparameter.Source {
 
   private final Config config;
   private final String prefix;
@@ -32,7 +35,7 @@ public final class Settings {
   public int positiveInt(String key) {
     int value = read(key, () -> config.getInt(key));
     if (value <= 0) {
-      throw JobException.badConfig(full(key), value, "a whole number > 0");
+      throw JobErrors.badConfig(full(key), value, "a whole number > 0");
     }
     return value;
   }
@@ -40,11 +43,17 @@ public final class Settings {
   public int nonNegativeInt(String key) {
     int value = read(key, () -> config.getInt(key));
     if (value < 0) {
-      throw JobException.badConfig(full(key), value, "a whole number >= 0");
+      throw JobErrors.badConfig(full(key), value, "a whole number >= 0");
     }
     return value;
   }
 
+  @Override
+  public int intValue(String key) {
+    return read(key, () -> config.getInt(key));
+  }
+
+  @Override
   public long longValue(String key) {
     return read(key, () -> config.getLong(key));
   }
@@ -52,7 +61,7 @@ public final class Settings {
   public double positiveDouble(String key) {
     double value = read(key, () -> config.getDouble(key));
     if (!(value > 0) || Double.isInfinite(value)) {
-      throw JobException.badConfig(full(key), value, "a finite number > 0");
+      throw JobErrors.badConfig(full(key), value, "a finite number > 0");
     }
     return value;
   }
@@ -60,25 +69,32 @@ public final class Settings {
   public double doubleIn(String key, double min, double max) {
     double value = read(key, () -> config.getDouble(key));
     if (!(value >= min && value <= max)) {
-      throw JobException.badConfig(full(key), value, "a number in [" + min + ", " + max + "]");
+      throw JobErrors.badConfig(full(key), value, "a number in [" + min + ", " + max + "]");
     }
     return value;
   }
 
-  public double anyDouble(String key) {
+  @Override
+  public double doubleValue(String key) {
     return read(key, () -> config.getDouble(key));
   }
 
-  public boolean bool(String key) {
+  @Override
+  public boolean booleanValue(String key) {
     return read(key, () -> config.getBoolean(key));
   }
 
   public List<Integer> positiveInts(String key) {
     List<Integer> values = read(key, () -> config.getIntList(key));
     if (values.stream().anyMatch(v -> v <= 0)) {
-      throw JobException.badConfig(full(key), values, "a list of whole numbers > 0");
+      throw JobErrors.badConfig(full(key), values, "a list of whole numbers > 0");
     }
     return List.copyOf(values);
+  }
+
+  @Override
+  public List<Integer> intList(String key) {
+    return List.copyOf(read(key, () -> config.getIntList(key)));
   }
 
   public List<String> strings(String key) {
@@ -86,7 +102,8 @@ public final class Settings {
   }
 
   /** An enum value written in kebab case in the file (expected-count -> EXPECTED_COUNT). */
-  public <E extends Enum<E>> E oneOf(String key, Class<E> type) {
+  @Override
+  public <E extends Enum<E>> E enumValue(String key, Class<E> type) {
     String raw = string(key);
     String name = raw.trim().toUpperCase(Locale.ROOT).replace('-', '_');
     for (E constant : type.getEnumConstants()) {
@@ -94,7 +111,19 @@ public final class Settings {
         return constant;
       }
     }
-    throw JobException.badConfig(full(key), raw, allowed(type));
+    throw JobErrors.badConfig(full(key), raw, allowed(type));
+  }
+
+  /**
+   * Reads {@code hyperparameter} under its name and fails, naming the key, unless the towers' rule
+   * for it allows the value.
+   */
+  public <T> T requireValid(Hyperparameter<T> hyperparameter) {
+    T value = hyperparameter.read(this);
+    if (!hyperparameter.accepts(value)) {
+      throw JobErrors.badConfig(full(hyperparameter.name()), value, hyperparameter.allowed());
+    }
+    return value;
   }
 
   public Config raw() {
@@ -109,16 +138,9 @@ public final class Settings {
     try {
       return reader.get();
     } catch (ConfigException.Missing e) {
-      throw JobException.of(
-          "Missing config key " + full(key),
-          "no default in reference.conf and none in your file",
-          "add " + full(key) + " to your .conf file");
+      throw JobErrors.missingConfigKey(full(key));
     } catch (ConfigException.WrongType e) {
-      throw JobException.wrap(
-          "Config key " + full(key) + " has the wrong type",
-          e.getMessage(),
-          "see reference.conf for the expected type",
-          e);
+      throw JobErrors.wrongConfigType(full(key), e);
     }
   }
 

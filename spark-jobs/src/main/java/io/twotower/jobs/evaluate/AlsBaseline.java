@@ -1,5 +1,9 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.REWARD;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
@@ -25,6 +29,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The implicit-feedback ALS baseline (Hu, Koren and Volinsky 2008; Spark MLlib's {@link ALS} with
@@ -46,6 +52,8 @@ import org.apache.spark.storage.StorageLevel;
  * are never seen while tuning.
  */
 public final class AlsBaseline {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AlsBaseline.class);
 
   private static final String USER = "_als_user";
   private static final String ITEM = "_als_item";
@@ -84,8 +92,8 @@ public final class AlsBaseline {
   static Fitted fit(Dataset<Row> training, Dataset<Row> itemFeatures, AlsConfig config) {
     List<String> itemIds =
         itemFeatures
-            .select("item_id")
-            .orderBy("item_id")
+            .select(ITEM_ID)
+            .orderBy(ITEM_ID)
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList();
     List<Row> indexRows = new ArrayList<>(itemIds.size());
@@ -98,21 +106,21 @@ public final class AlsBaseline {
             .createDataFrame(
                 indexRows,
                 new StructType()
-                    .add("item_id", DataTypes.StringType, false)
+                    .add(ITEM_ID, DataTypes.StringType, false)
                     .add(ITEM, DataTypes.IntegerType, false));
     StringIndexerModel users =
         new StringIndexer()
-            .setInputCol("user_id")
+            .setInputCol(USER_ID)
             .setOutputCol(USER)
             .setStringOrderType("alphabetAsc")
             .setHandleInvalid("keep")
-            .fit(training.select("user_id"));
+            .fit(training.select(USER_ID));
     Dataset<Row> ratings =
         users
-            .transform(training.select("user_id", "item_id", "reward"))
-            .join(itemIndex, "item_id")
+            .transform(training.select(USER_ID, ITEM_ID, REWARD))
+            .join(itemIndex, ITEM_ID)
             .groupBy(col(USER).cast("int").as(USER), col(ITEM))
-            .agg(sum("reward").cast("float").as("confidence"))
+            .agg(sum(REWARD).cast("float").as("confidence"))
             .persist(StorageLevel.MEMORY_AND_DISK());
     ALSModel model =
         new ALS()
@@ -170,8 +178,8 @@ public final class AlsBaseline {
       return config;
     }
     Dataset<Row> carved =
-        HeldOutSplit.assign(training.drop("split"), split).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> fitOn = carved.filter(col("split").equalTo(HeldOutSplit.TRAIN));
+        HeldOutSplit.assign(training.drop(SPLIT), split).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> fitOn = carved.filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN));
     Dataset<Row> validation =
         HeldOutQueries.from(carved, DateRange.ALL, split.split() == Split.LEAVE_LAST_N_OUT)
             .persist(StorageLevel.MEMORY_AND_DISK());
@@ -182,13 +190,15 @@ public final class AlsBaseline {
         RecallAtK.Recall recall = fit(fitOn, itemFeatures, candidate).recall(validation, ks);
         double score =
             recall.recall().stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        System.out.printf(
-            Locale.ROOT,
-            "als validation (%d events) %s: recall %s, mean %.4f%n",
-            recall.queries(),
-            candidate,
-            Arrays.toString(recall.recall().stream().mapToDouble(Double::doubleValue).toArray()),
-            score);
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "validation (%d events) %s: recall %s, mean %.4f",
+                recall.queries(),
+                candidate,
+                Arrays.toString(
+                    recall.recall().stream().mapToDouble(Double::doubleValue).toArray()),
+                score));
         if (score > bestScore) {
           best = candidate;
           bestScore = score;
@@ -198,7 +208,7 @@ public final class AlsBaseline {
       validation.unpersist();
       carved.unpersist();
     }
-    System.out.println("als: chose " + best);
+    LOG.info("chose {}", best);
     return best;
   }
 

@@ -1,11 +1,15 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static org.apache.spark.sql.functions.col;
+
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
 import io.twotower.jobs.config.EvaluateConfig.Baseline;
 import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
@@ -19,6 +23,8 @@ import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code two-tower evaluate}: full-corpus Recall@K of the latest model on the held-out examples,
@@ -27,6 +33,8 @@ import org.apache.spark.storage.StorageLevel;
  * and K to {@code evaluations} and prints the table.
  */
 public final class EvaluateJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
   public static final String TWO_TOWER = "two-tower";
   public static final String POPULARITY = "popularity";
@@ -56,6 +64,7 @@ public final class EvaluateJob {
       store.append(
           Table.EVALUATIONS,
           store.spark().createDataFrame(rows, Table.EVALUATIONS.requiredColumns()));
+      // The table is what the user asked for: plain stdout, neither a log line nor progress.
       System.out.print(report.table());
       return report;
     } finally {
@@ -76,11 +85,7 @@ public final class EvaluateJob {
             .persist(StorageLevel.MEMORY_AND_DISK());
     if (heldOut.isEmpty()) {
       heldOut.unpersist();
-      throw JobException.of(
-          "No held-out examples to evaluate (" + dates + ")",
-          "training_examples has no rows with split = 'test' in that range",
-          "rerun `two-tower features` (features.split = leave-last-out or last-days), or widen"
-              + " --from/--to");
+      throw JobErrors.noHeldOutExamples(dates);
     }
     return heldOut;
   }
@@ -99,7 +104,8 @@ public final class EvaluateJob {
   public static Map<String, RecallAtK.Recall> baselineRecalls(
       DeltaStore store, JobConfig config, Dataset<Row> heldOut) {
     Dataset<Row> items = store.read(Table.ITEM_FEATURES);
-    Dataset<Row> training = store.read(Table.TRAINING_EXAMPLES).filter("split = 'train'");
+    Dataset<Row> training =
+        store.read(Table.TRAINING_EXAMPLES).filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN));
     Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();
     for (Baseline baseline : config.evaluate().baselines()) {
       switch (baseline) {
@@ -115,7 +121,7 @@ public final class EvaluateJob {
           AlsConfig als =
               AlsBaseline.tune(
                   training, items, config.evaluate().als(), config.features(), config.evaluateKs());
-          System.out.println("als: " + als);
+          LOG.info("ALS baseline settings: {}", als);
           methods.put(
               ALS, AlsBaseline.fit(training, items, als).recall(heldOut, config.evaluateKs()));
         }

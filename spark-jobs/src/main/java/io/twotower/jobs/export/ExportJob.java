@@ -1,5 +1,10 @@
 package io.twotower.jobs.export;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.MODEL_ID;
+import static io.twotower.jobs.tables.Table.Columns.RANK;
+import static io.twotower.jobs.tables.Table.Columns.SCORE;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -7,7 +12,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.posexplode;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.CorpusRetrieval;
 import io.twotower.jobs.evaluate.ItemCorpora;
@@ -25,6 +30,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code two-tower export}: the latest model's item embeddings for the whole corpus ({@code
@@ -34,11 +41,13 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class ExportJob {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ExportJob.class);
+
   /** What one export wrote. */
   public record ExportResult(
       String modelId, long items, long users, long candidates, double seconds) {}
 
-  private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern SAFE_MODEL_ID = Pattern.compile("[A-Za-z0-9._-]+");
 
   private ExportJob() {}
 
@@ -50,11 +59,8 @@ public final class ExportJob {
     long start = System.nanoTime();
     ModelStore models = new ModelStore(store.dataDir());
     String modelId = models.latestId();
-    if (!MODEL_ID.matcher(modelId).matches()) {
-      throw JobException.of(
-          "Unusable model id '" + modelId + "'",
-          "ids name folders and table rows: letters, digits, '.', '_' and '-' only",
-          "retrain, or point models/LATEST at a model folder with such a name");
+    if (!SAFE_MODEL_ID.matcher(modelId).matches()) {
+      throw JobErrors.unusableModelId(modelId);
     }
     TwoTowerModel model = models.load(modelId);
     Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
@@ -79,7 +85,7 @@ public final class ExportJob {
         store
             .read(Table.USER_CANDIDATES)
             .filter(thisModel)
-            .agg(countDistinct("user_id"), count(lit(1)))
+            .agg(countDistinct(USER_ID), count(lit(1)))
             .head();
     ExportResult result =
         new ExportResult(
@@ -88,18 +94,19 @@ public final class ExportJob {
             written.getLong(0),
             written.getLong(1),
             (System.nanoTime() - start) / 1e9);
-    System.out.printf(
-        Locale.ROOT,
-        "Exported model %s: %d item embeddings, top-%d candidates for %d users (%d rows) in %.1f s%n",
-        modelId,
-        result.items(),
-        config.exportTopK(),
-        result.users(),
-        result.candidates(),
-        result.seconds());
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "exported model %s: %d item embeddings, top-%d candidates for %d users (%d rows) in"
+                + " %.1f s",
+            modelId,
+            result.items(),
+            config.exportTopK(),
+            result.users(),
+            result.candidates(),
+            result.seconds()));
     if (!dates.isAll()) {
-      System.out.println(
-          "(export covers every user and day; the date range " + dates + " is ignored)");
+      LOG.warn("export covers every user and day; the date range {} is ignored", dates);
     }
     return result;
   }
@@ -122,13 +129,12 @@ public final class ExportJob {
   static Dataset<Row> candidates(String modelId, Dataset<Row> retrieved) {
     return retrieved
         .select(
-            col("user_id"),
-            posexplode(col(CorpusRetrieval.CANDIDATES)).as(new String[] {"pos", "c"}))
+            col(USER_ID), posexplode(col(CorpusRetrieval.CANDIDATES)).as(new String[] {"pos", "c"}))
         .select(
-            lit(modelId).as("model_id"),
-            col("user_id"),
-            col("pos").plus(1).cast("int").as("rank"),
-            col("c.item_id").as("item_id"),
-            col("c.score").as("score"));
+            lit(modelId).as(MODEL_ID),
+            col(USER_ID),
+            col("pos").plus(1).cast("int").as(RANK),
+            col("c.item_id").as(ITEM_ID),
+            col("c.score").as(SCORE));
   }
 }

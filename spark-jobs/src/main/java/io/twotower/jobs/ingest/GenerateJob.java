@@ -1,5 +1,9 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 
@@ -10,6 +14,8 @@ import io.twotower.jobs.tables.DeltaStore;
 import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes the synthetic log as Parquet files in the generic source's layout under {@code
@@ -18,6 +24,8 @@ import org.apache.spark.sql.Row;
  */
 public final class GenerateJob {
 
+  private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
+
   private GenerateJob() {}
 
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
@@ -25,7 +33,7 @@ public final class GenerateJob {
     SyntheticConfig synthetic = config.synthetic();
     Path root = store.dataDir().resolve("raw").resolve("synthetic");
     if (!dates.isAll()) {
-      System.out.println(
+      LOG.warn(
           "generate writes all "
               + synthetic.days()
               + " days; "
@@ -36,31 +44,31 @@ public final class GenerateJob {
     Dataset<Row> events =
         log.events()
             .select(
-                col("user_id"),
-                col("item_id"),
-                call_function("unix_seconds", col("ts")).as("timestamp"),
-                col("engagement"));
+                col(USER_ID),
+                col(ITEM_ID),
+                call_function("unix_seconds", col(TS)).as("timestamp"),
+                col(ENGAGEMENT));
     write(events, root.resolve("events"));
     write(log.items(), root.resolve("items"));
     write(log.users(), root.resolve("users"));
 
     long eventCount = store.spark().read().parquet(root.resolve("events").toString()).count();
-    System.out.printf(
-        "generate: %,d events of %,d users over %d days from %s, %,d items, in %.1f s%n",
-        eventCount,
-        synthetic.users(),
-        synthetic.days(),
-        synthetic.startDate(),
-        synthetic.items(),
-        (System.nanoTime() - start) / 1e9);
-    System.out.println(
-        "  events (user_id, item_id, timestamp epoch s, engagement): " + root.resolve("events"));
-    System.out.println("  items (item_id, channel, topics array): " + root.resolve("items"));
-    System.out.println(
-        "  users (user_id, taste_topics, taste_weights: ground truth; region: an attribute): "
+    LOG.info(
+        String.format(
+            "%,d events of %,d users over %d days from %s, %,d items, in %.1f s",
+            eventCount,
+            synthetic.users(),
+            synthetic.days(),
+            synthetic.startDate(),
+            synthetic.items(),
+            (System.nanoTime() - start) / 1e9));
+    LOG.info("events (user_id, item_id, timestamp epoch s, engagement): " + root.resolve("events"));
+    LOG.info("items (item_id, channel, topics array): " + root.resolve("items"));
+    LOG.info(
+        "users (user_id, taste_topics, taste_weights: ground truth; region: an attribute): "
             + root.resolve("users"));
-    System.out.println(
-        "  ingest them with: two-tower ingest --set source.kind=generic"
+    LOG.info(
+        "ingest them with: two-tower ingest --set source.kind=generic"
             + " --set source.generic.format=parquet"
             + " --set source.generic.events-path="
             + root.resolve("events")

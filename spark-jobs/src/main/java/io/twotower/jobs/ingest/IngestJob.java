@@ -1,5 +1,9 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
@@ -10,6 +14,8 @@ import io.twotower.jobs.tables.Table;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the configured source ({@code source.kind}: synthetic, movielens or generic), validates it
@@ -20,6 +26,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class IngestJob {
 
+  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
   static final String STAGE = "ingest";
 
   private IngestJob() {}
@@ -27,13 +35,14 @@ public final class IngestJob {
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
     IngestReport report = ingest(store, read(store.spark(), config), dates);
-    report.lines().forEach(System.out::println);
-    System.out.printf(
-        "  wrote %s, %s and %s in %.1f s%n",
-        store.path(Table.EVENTS),
-        store.path(Table.ITEMS),
-        store.path(Table.QUARANTINE),
-        (System.nanoTime() - start) / 1e9);
+    report.lines().forEach(LOG::info);
+    LOG.info(
+        String.format(
+            "wrote %s, %s and %s in %.1f s",
+            store.path(Table.EVENTS),
+            store.path(Table.ITEMS),
+            store.path(Table.QUARANTINE),
+            (System.nanoTime() - start) / 1e9));
   }
 
   /** The raw log of the configured source. */
@@ -55,13 +64,11 @@ public final class IngestJob {
       }
       // One file per day: all rows of a day meet in one task.
       Dataset<Row> events =
-          log.events()
-              .repartition(col("dt"))
-              .sortWithinPartitions("dt", "user_id", "ts", "item_id");
+          log.events().repartition(col(DT)).sortWithinPartitions(DT, USER_ID, TS, ITEM_ID);
       if (dates.isAll()) {
         store.overwrite(Table.EVENTS, events);
       } else {
-        store.replaceWhere(Table.EVENTS, events, dates.predicate("dt").orElseThrow());
+        store.replaceWhere(Table.EVENTS, events, dates.predicate(DT).orElseThrow());
       }
       Quarantine.write(store, STAGE, raw.source() + "/items", log.rejectedItems());
       // A ranged run owns only its days' rejects; undated rejects are counted with each run.

@@ -1,5 +1,10 @@
 package io.twotower.jobs.train;
 
+import static io.twotower.jobs.tables.Table.Columns.FIELD_IDX;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.LOG_P;
+import static io.twotower.jobs.tables.Table.Columns.REWARD;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.size;
 
@@ -8,7 +13,6 @@ import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.Vocabulary;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
-import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TowerExample;
 import io.twotower.towers.UniformItemSampler;
@@ -52,15 +56,15 @@ public final class TowerInputs implements Serializable {
 
   /**
    * The model config: cardinalities from the vocabularies (user fields: those of the vocabularies,
-   * i.e. of the features run), widths, loss and the seed item from train.*.
+   * i.e. of the features run), the history length from features.*, the hyperparameters from
+   * train.*.
    */
   public static TowerConfig towerConfig(
       JobConfig config, Vocabulary vocabulary, Dataset<Row> itemFeatures) {
     TrainConfig train = config.train();
     List<CategoricalField> fields = new ArrayList<>();
     for (String field : vocabulary.itemFields()) {
-      Row longest =
-          itemFeatures.agg(max(size(itemFeatures.col("field_idx").getItem(field)))).first();
+      Row longest = itemFeatures.agg(max(size(itemFeatures.col(FIELD_IDX).getItem(field)))).first();
       int maxValues = Math.max(1, longest.isNullAt(0) ? 1 : longest.getInt(0));
       fields.add(
           new CategoricalField(
@@ -75,33 +79,24 @@ public final class TowerInputs implements Serializable {
               1,
               train.fieldEmbeddingDim()));
     }
-    return new TowerConfig(
-        vocabulary.cardinality(Vocabulary.ITEM_FIELD),
-        config.features().historyLength(),
-        train.itemEmbeddingDim(),
-        fields,
-        train.queryHidden(),
-        train.itemHidden(),
-        train.outputDim(),
-        train.temperature(),
-        LogQCorrection.valueOf(train.correction().name()),
-        train.maskAccidentalHits(),
-        train.optimizer().name(),
-        train.learningRate(),
-        train.seed(),
-        train.seedItem(),
-        userFields);
+    return train
+        .towerConfig()
+        .itemCardinality(vocabulary.cardinality(Vocabulary.ITEM_FIELD))
+        .historyLength(config.features().historyLength())
+        .itemFields(fields)
+        .userFields(userFields)
+        .build();
   }
 
   /** A training_examples row joined with its log_p, as the towers take it. */
   public TowerExample example(Row row) {
-    List<Integer> history = row.getList(row.fieldIndex("history_idx"));
+    List<Integer> history = row.getList(row.fieldIndex(HISTORY_IDX));
     return new TowerExample(
         toInts(history),
-        row.getInt(row.fieldIndex("item_idx")),
+        row.getInt(row.fieldIndex(ITEM_IDX)),
         fieldValues(row),
-        (float) row.getDouble(row.fieldIndex("reward")),
-        (float) row.getDouble(row.fieldIndex("log_p")),
+        (float) row.getDouble(row.fieldIndex(REWARD)),
+        (float) row.getDouble(row.fieldIndex(LOG_P)),
         userValues(row));
   }
 
@@ -126,7 +121,7 @@ public final class TowerInputs implements Serializable {
    * per item.
    */
   public UniformItemSampler itemCorpus(Dataset<Row> itemFeatures) {
-    List<Row> rows = itemFeatures.select("item_idx", "field_idx").collectAsList();
+    List<Row> rows = itemFeatures.select(ITEM_IDX, FIELD_IDX).collectAsList();
     int[] items = new int[rows.size()];
     int[][][] values = new int[rows.size()][][];
     for (int k = 0; k < items.length; k++) {
@@ -139,7 +134,7 @@ public final class TowerInputs implements Serializable {
   /** values[f]: the indices of field f in the row's field_idx map, in the towers' field order. */
   private int[][] fieldValues(Row row) {
     Map<String, scala.collection.Seq<Integer>> byField =
-        scala.collection.JavaConverters.mapAsJavaMap(row.getMap(row.fieldIndex("field_idx")));
+        scala.collection.JavaConverters.mapAsJavaMap(row.getMap(row.fieldIndex(FIELD_IDX)));
     int[][] values = new int[fields.size()][];
     for (int f = 0; f < values.length; f++) {
       scala.collection.Seq<Integer> seq = byField.get(fields.get(f));
