@@ -2,7 +2,6 @@ package io.twotower.jobs.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -33,13 +31,11 @@ class MovieLensSourceIT {
 
   @Test
   void ingestsMlLatestSmall() {
-    Optional<Path> folder = SharedData.mlLatestSmall();
-    assumeTrue(folder.isPresent(), SharedData.MISSING_MOVIELENS);
+    Path folder = SharedData.requireMlLatestSmall();
     DeltaStore store = new DeltaStore(spark, scratch.resolve("ml-latest-small"));
 
     IngestReport report =
-        IngestJob.ingest(
-            store, MovieLensSource.read(spark, folder.get().toString()), DateRange.ALL);
+        IngestJob.ingest(store, MovieLensSource.read(spark, folder.toString()), DateRange.ALL);
 
     // ratings.csv: 100,836 ratings by 610 users of 9,724 movies; movies.csv lists 9,742 movies.
     // Every row is valid: no quarantine.
