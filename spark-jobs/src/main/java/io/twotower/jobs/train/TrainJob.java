@@ -16,6 +16,7 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.SparkTrainer;
+import io.twotower.towers.SparkTrainer.EpochEnd;
 import io.twotower.towers.SparkTrainingSettings;
 import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
@@ -56,6 +57,12 @@ public final class TrainJob {
   }
 
   public static Result train(DeltaStore store, JobConfig config, DateRange dates) {
+    return train(store, config, dates, EpochEnd.never());
+  }
+
+  /** As {@link #train(DeltaStore, JobConfig, DateRange)}; {@code epochEnd} may stop it early. */
+  public static Result train(
+      DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
     TrainConfig train = config.train();
     System.out.println("train: ND4J backend " + Nd4j.getBackend().getClass().getSimpleName());
     Map<String, Long> versions = new LinkedHashMap<>();
@@ -165,7 +172,8 @@ public final class TrainJob {
               System.out.printf(
                   "train: epoch %d/%d split %d/%d: %,d examples, %,.0f examples/s, loss %.4f%n",
                   epoch + 1, train.epochs(), split + 1, splits, rows, perSecond, loss);
-            });
+            },
+            epochEnd);
     double seconds = (System.nanoTime() - start) / 1e9;
     epochBatches.forEach(last -> last.unpersist(false));
     trainingExamples.unpersist(false);
