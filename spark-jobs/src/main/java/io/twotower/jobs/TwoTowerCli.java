@@ -101,7 +101,10 @@ public final class TwoTowerCli implements Runnable {
       DateRange dates = dates();
       SparkSession spark = SparkSessions.create(jobConfig.spark());
       try {
-        stage.stage().run(new DeltaStore(spark, jobConfig.dataDir()), jobConfig, dates);
+        DeltaStore store = new DeltaStore(spark, jobConfig.dataDir());
+        // Every stage reports its wall time here, once, rather than each job timing itself.
+        ProgressReporter.console()
+            .timed(stage.command(), () -> stage.stage().run(store, jobConfig, dates));
         return 0;
       } finally {
         spark.stop();

@@ -41,6 +41,8 @@ public final class InBatchSoftmaxLayer extends SameDiffOutputLayer {
   @Override
   public SDVariable defineLayer(
       SameDiff sd, SDVariable layerInput, SDVariable labels, Map<String, SDVariable> params) {
+    // Runs in every JVM that builds this layer, before SameDiff builds its gradient function.
+    SameDiffConsoleNoise.suppress();
     return loss().define(sd, layerInput, labels);
   }
 

@@ -51,12 +51,8 @@ public record InBatchSoftmaxLoss(
     if (embeddingDim < 1) {
       throw TowerErrors.invalidSetting("embeddingDim", embeddingDim, ">= 1");
     }
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw TowerErrors.invalidSetting("temperature", temperature, "a finite number > 0");
-    }
-    if (correction == null) {
-      throw TowerErrors.invalidSetting("correction", null, LogQCorrection.allowed());
-    }
+    TowerConfig.TEMPERATURE.check(temperature);
+    TowerConfig.CORRECTION.check(correction);
   }
 
   /** Added to masked logits: far below any real logit, yet exp() of it is a clean 0 in float32. */

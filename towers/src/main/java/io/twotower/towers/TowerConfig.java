@@ -1,5 +1,6 @@
 package io.twotower.towers;
 
+import io.twotower.towers.Hyperparameter.Source;
 import java.io.Serializable;
 import java.util.HashSet;
 import java.util.List;
@@ -10,7 +11,9 @@ import java.util.Set;
 /**
  * Everything that defines a two-tower model: input vocabulary sizes, tower shapes, the loss and the
  * optimizer. Immutable and validated on construction; an error names the field, the value and what
- * is allowed.
+ * is allowed. Build one with {@link #builder()}. The fields a user chooses are the {@link
+ * #HYPERPARAMETERS}, each declared once below with the rule it is checked by; the others come from
+ * the data (vocabulary sizes, history length, categorical fields).
  *
  * @param itemCardinality item-id indices 0..itemCardinality-1 (vocabulary plus OOV buckets), shared
  *     by the query history and the candidate item
@@ -23,7 +26,7 @@ import java.util.Set;
  * @param temperature tau: logits are dot products divided by tau
  * @param correction which logits are corrected by the items' log sampling probability
  * @param maskAccidentalHits whether in-batch negatives equal to the row's positive are dropped
- * @param optimizer "adam" or "adagrad" (case-insensitive, stored lower case)
+ * @param optimizer the gradient updater
  * @param learningRate the optimizer's learning rate
  * @param seed seeds parameter initialisation
  * @param seedItem whether the query tower also takes the seed item, the most recent history id
@@ -41,7 +44,7 @@ public record TowerConfig(
     double temperature,
     LogQCorrection correction,
     boolean maskAccidentalHits,
-    String optimizer,
+    Optimizer optimizer,
     double learningRate,
     long seed,
     boolean seedItem,
@@ -51,56 +54,299 @@ public record TowerConfig(
   /** Ids travel through DL4J as float32, which holds every integer up to 2^24 exactly. */
   public static final int MAX_CARDINALITY = 1 << 24;
 
-  private static final Set<String> OPTIMIZERS = Set.of("adam", "adagrad");
+  public static final Hyperparameter<Integer> ITEM_EMBEDDING_DIM =
+      new Hyperparameter<>(
+          "item-embedding-dim",
+          "itemEmbeddingDim",
+          Hyperparameter.atLeastOne(),
+          ">= 1",
+          Source::intValue,
+          Builder::itemEmbeddingDim);
+
+  public static final Hyperparameter<List<Integer>> QUERY_HIDDEN =
+      new Hyperparameter<>(
+          "query-hidden",
+          "queryHiddenSizes",
+          Hyperparameter.widths(),
+          "a list (possibly empty) of widths >= 1",
+          Source::intList,
+          Builder::queryHiddenSizes);
+
+  public static final Hyperparameter<List<Integer>> ITEM_HIDDEN =
+      new Hyperparameter<>(
+          "item-hidden",
+          "itemHiddenSizes",
+          Hyperparameter.widths(),
+          "a list (possibly empty) of widths >= 1",
+          Source::intList,
+          Builder::itemHiddenSizes);
+
+  public static final Hyperparameter<Integer> OUTPUT_DIM =
+      new Hyperparameter<>(
+          "output-dim",
+          "outputDim",
+          Hyperparameter.atLeastOne(),
+          ">= 1",
+          Source::intValue,
+          Builder::outputDim);
+
+  public static final Hyperparameter<Double> TEMPERATURE =
+      new Hyperparameter<>(
+          "temperature",
+          "temperature",
+          Hyperparameter.finitePositive(),
+          "a finite number > 0, e.g. 0.05",
+          Source::doubleValue,
+          Builder::temperature);
+
+  public static final Hyperparameter<LogQCorrection> CORRECTION =
+      new Hyperparameter<>(
+          "correction",
+          "correction",
+          Hyperparameter.any(),
+          LogQCorrection.allowed(),
+          (source, name) -> source.enumValue(name, LogQCorrection.class),
+          Builder::correction);
+
+  public static final Hyperparameter<Boolean> MASK_ACCIDENTAL_HITS =
+      new Hyperparameter<>(
+          "mask-accidental-hits",
+          "maskAccidentalHits",
+          Hyperparameter.any(),
+          "true or false",
+          Source::booleanValue,
+          Builder::maskAccidentalHits);
+
+  public static final Hyperparameter<Optimizer> OPTIMIZER =
+      new Hyperparameter<>(
+          "optimizer",
+          "optimizer",
+          Hyperparameter.any(),
+          "ADAM or ADAGRAD",
+          (source, name) -> source.enumValue(name, Optimizer.class),
+          Builder::optimizer);
+
+  public static final Hyperparameter<Double> LEARNING_RATE =
+      new Hyperparameter<>(
+          "learning-rate",
+          "learningRate",
+          Hyperparameter.finitePositive(),
+          "a finite number > 0",
+          Source::doubleValue,
+          Builder::learningRate);
+
+  public static final Hyperparameter<Long> SEED =
+      new Hyperparameter<>(
+          "seed", "seed", Hyperparameter.any(), "a whole number", Source::longValue, Builder::seed);
+
+  public static final Hyperparameter<Boolean> SEED_ITEM =
+      new Hyperparameter<>(
+          "seed-item",
+          "seedItem",
+          Hyperparameter.any(),
+          "true or false",
+          Source::booleanValue,
+          Builder::seedItem);
+
+  /** Every field a user chooses, in the order of the components. */
+  public static final List<Hyperparameter<?>> HYPERPARAMETERS =
+      List.of(
+          ITEM_EMBEDDING_DIM,
+          QUERY_HIDDEN,
+          ITEM_HIDDEN,
+          OUTPUT_DIM,
+          TEMPERATURE,
+          CORRECTION,
+          MASK_ACCIDENTAL_HITS,
+          OPTIMIZER,
+          LEARNING_RATE,
+          SEED,
+          SEED_ITEM);
 
   public TowerConfig {
     if (itemCardinality < 1 || itemCardinality > MAX_CARDINALITY) {
       throw TowerErrors.invalidSetting(
           "itemCardinality", itemCardinality, "1.." + MAX_CARDINALITY + " (ids travel as float32)");
     }
-    requireAtLeastOne("historyLength", historyLength);
-    requireAtLeastOne("itemEmbeddingDim", itemEmbeddingDim);
-    requireAtLeastOne("outputDim", outputDim);
+    if (historyLength < 1) {
+      throw TowerErrors.invalidSetting("historyLength", historyLength, ">= 1");
+    }
+    ITEM_EMBEDDING_DIM.check(itemEmbeddingDim);
+    OUTPUT_DIM.check(outputDim);
     itemFields = validFields("itemFields", itemFields);
     // Models saved before the query tower took user fields have no such key in their JSON.
     userFields = validFields("userFields", userFields == null ? List.of() : userFields);
-    queryHiddenSizes = validSizes("queryHiddenSizes", queryHiddenSizes);
-    itemHiddenSizes = validSizes("itemHiddenSizes", itemHiddenSizes);
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw TowerErrors.invalidSetting(
-          "temperature", temperature, "a finite number > 0, e.g. 0.05");
-    }
-    if (correction == null) {
-      throw TowerErrors.invalidSetting("correction", null, LogQCorrection.allowed());
-    }
-    String normalised = optimizer == null ? null : optimizer.toLowerCase(Locale.ROOT);
-    if (!OPTIMIZERS.contains(normalised)) {
-      throw TowerErrors.invalidSetting("optimizer", optimizer, "\"adam\" or \"adagrad\"");
-    }
-    optimizer = normalised;
-    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw TowerErrors.invalidSetting("learningRate", learningRate, "a finite number > 0");
-    }
+    queryHiddenSizes = List.copyOf(QUERY_HIDDEN.check(queryHiddenSizes));
+    itemHiddenSizes = List.copyOf(ITEM_HIDDEN.check(itemHiddenSizes));
+    TEMPERATURE.check(temperature);
+    CORRECTION.check(correction);
+    OPTIMIZER.check(optimizer);
+    LEARNING_RATE.check(learningRate);
   }
 
-  /** This configuration with the query tower's optional inputs replaced. */
-  public TowerConfig withQueryFeatures(boolean seedItem, List<CategoricalField> userFields) {
-    return new TowerConfig(
-        itemCardinality,
-        historyLength,
-        itemEmbeddingDim,
-        itemFields,
-        queryHiddenSizes,
-        itemHiddenSizes,
-        outputDim,
-        temperature,
-        correction,
-        maskAccidentalHits,
-        optimizer,
-        learningRate,
-        seed,
-        seedItem,
-        userFields);
+  /** A builder with no field set but empty item and user fields. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this configuration, to change some fields of it. */
+  public Builder toBuilder() {
+    return builder()
+        .itemCardinality(itemCardinality)
+        .historyLength(historyLength)
+        .itemEmbeddingDim(itemEmbeddingDim)
+        .itemFields(itemFields)
+        .queryHiddenSizes(queryHiddenSizes)
+        .itemHiddenSizes(itemHiddenSizes)
+        .outputDim(outputDim)
+        .temperature(temperature)
+        .correction(correction)
+        .maskAccidentalHits(maskAccidentalHits)
+        .optimizer(optimizer)
+        .learningRate(learningRate)
+        .seed(seed)
+        .seedItem(seedItem)
+        .userFields(userFields);
+  }
+
+  /**
+   * Sets {@link TowerConfig}'s fields by name. Every field must be set except the item and user
+   * fields (none by default); {@link #build} validates.
+   */
+  public static final class Builder {
+    private Integer itemCardinality;
+    private Integer historyLength;
+    private Integer itemEmbeddingDim;
+    private List<CategoricalField> itemFields = List.of();
+    private List<Integer> queryHiddenSizes;
+    private List<Integer> itemHiddenSizes;
+    private Integer outputDim;
+    private Double temperature;
+    private LogQCorrection correction;
+    private Boolean maskAccidentalHits;
+    private Optimizer optimizer;
+    private Double learningRate;
+    private Long seed;
+    private Boolean seedItem;
+    private List<CategoricalField> userFields = List.of();
+
+    private Builder() {}
+
+    /** Sets every one of the {@link #HYPERPARAMETERS} to the value {@code source} holds for it. */
+    public Builder hyperparameters(Source source) {
+      for (Hyperparameter<?> hyperparameter : HYPERPARAMETERS) {
+        hyperparameter.readInto(source, this);
+      }
+      return this;
+    }
+
+    public Builder itemCardinality(int itemCardinality) {
+      this.itemCardinality = itemCardinality;
+      return this;
+    }
+
+    public Builder historyLength(int historyLength) {
+      this.historyLength = historyLength;
+      return this;
+    }
+
+    public Builder itemEmbeddingDim(int itemEmbeddingDim) {
+      this.itemEmbeddingDim = itemEmbeddingDim;
+      return this;
+    }
+
+    public Builder itemFields(List<CategoricalField> itemFields) {
+      this.itemFields = itemFields;
+      return this;
+    }
+
+    public Builder queryHiddenSizes(List<Integer> queryHiddenSizes) {
+      this.queryHiddenSizes = queryHiddenSizes;
+      return this;
+    }
+
+    public Builder itemHiddenSizes(List<Integer> itemHiddenSizes) {
+      this.itemHiddenSizes = itemHiddenSizes;
+      return this;
+    }
+
+    public Builder outputDim(int outputDim) {
+      this.outputDim = outputDim;
+      return this;
+    }
+
+    public Builder temperature(double temperature) {
+      this.temperature = temperature;
+      return this;
+    }
+
+    public Builder correction(LogQCorrection correction) {
+      this.correction = correction;
+      return this;
+    }
+
+    public Builder maskAccidentalHits(boolean maskAccidentalHits) {
+      this.maskAccidentalHits = maskAccidentalHits;
+      return this;
+    }
+
+    public Builder optimizer(Optimizer optimizer) {
+      this.optimizer = optimizer;
+      return this;
+    }
+
+    public Builder learningRate(double learningRate) {
+      this.learningRate = learningRate;
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder seedItem(boolean seedItem) {
+      this.seedItem = seedItem;
+      return this;
+    }
+
+    public Builder userFields(List<CategoricalField> userFields) {
+      this.userFields = userFields;
+      return this;
+    }
+
+    /**
+     * The validated configuration.
+     *
+     * @throws IllegalArgumentException naming the first field that is not set or not allowed
+     */
+    public TowerConfig build() {
+      return new TowerConfig(
+          set("itemCardinality", itemCardinality),
+          set("historyLength", historyLength),
+          set("itemEmbeddingDim", itemEmbeddingDim),
+          itemFields,
+          queryHiddenSizes,
+          itemHiddenSizes,
+          set("outputDim", outputDim),
+          set("temperature", temperature),
+          correction,
+          set("maskAccidentalHits", maskAccidentalHits),
+          optimizer,
+          set("learningRate", learningRate),
+          set("seed", seed),
+          set("seedItem", seedItem),
+          userFields);
+    }
+
+    /** Primitive fields cannot carry null into the record's checks: say here which one is unset. */
+    private static <T> T set(String field, T value) {
+      if (value == null) {
+        throw TowerErrors.invalidSetting(
+            field, null, "a value: call TowerConfig.Builder." + field + "(...) before build()");
+      }
+      return value;
+    }
   }
 
   /**
@@ -120,12 +366,6 @@ public record TowerConfig(
     return fields.stream().mapToInt(CategoricalField::embeddingDim).sum();
   }
 
-  private static void requireAtLeastOne(String field, int value) {
-    if (value < 1) {
-      throw TowerErrors.invalidSetting(field, value, ">= 1");
-    }
-  }
-
   private static List<CategoricalField> validFields(String name, List<CategoricalField> fields) {
     // List.of(...).contains(null) throws, hence the stream.
     if (fields == null || fields.stream().anyMatch(Objects::isNull)) {
@@ -139,12 +379,5 @@ public record TowerConfig(
       }
     }
     return List.copyOf(fields);
-  }
-
-  private static List<Integer> validSizes(String field, List<Integer> sizes) {
-    if (sizes == null || sizes.stream().anyMatch(size -> size == null || size < 1)) {
-      throw TowerErrors.invalidSetting(field, sizes, "a list (possibly empty) of widths >= 1");
-    }
-    return List.copyOf(sizes);
   }
 }

@@ -184,9 +184,8 @@ final class TwoTowerGraphs {
 
   private static IUpdater updater(TowerConfig config) {
     return switch (config.optimizer()) {
-      case "adam" -> new Adam(config.learningRate());
-      case "adagrad" -> new AdaGrad(config.learningRate());
-      default -> throw new IllegalStateException("TowerConfig let through " + config.optimizer());
+      case ADAM -> new Adam(config.learningRate());
+      case ADAGRAD -> new AdaGrad(config.learningRate());
     };
   }
 

@@ -26,22 +26,22 @@ class LocalTrainerTest {
    * tower, tau 0.05, the paper's correction with masking, Adam 0.01.
    */
   static TowerConfig smallModel(int items, int history, CategoricalField field, long seed) {
-    return new TowerConfig(
-        items,
-        history,
-        16,
-        List.of(field),
-        List.of(32),
-        List.of(32),
-        16,
-        0.05,
-        LogQCorrection.PAPER,
-        true,
-        "adam",
-        0.01,
-        seed,
-        false,
-        List.of());
+    return TowerConfig.builder()
+        .itemCardinality(items)
+        .historyLength(history)
+        .itemEmbeddingDim(16)
+        .itemFields(List.of(field))
+        .queryHiddenSizes(List.of(32))
+        .itemHiddenSizes(List.of(32))
+        .outputDim(16)
+        .temperature(0.05)
+        .correction(LogQCorrection.PAPER)
+        .maskAccidentalHits(true)
+        .optimizer(Optimizer.ADAM)
+        .learningRate(0.01)
+        .seed(seed)
+        .seedItem(false)
+        .build();
   }
 
   @Test

@@ -11,28 +11,33 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 class TowerBatcherTest {
   // N = 3; one single-valued field (channel) and one field of up to 2 values (topic).
   static final TowerConfig CONFIG =
-      new TowerConfig(
-          10,
-          3,
-          4,
-          List.of(new CategoricalField("channel", 5, 1, 2), new CategoricalField("topic", 8, 2, 3)),
-          List.of(8),
-          List.of(8),
-          4,
-          0.05,
-          LogQCorrection.PAPER,
-          true,
-          "adam",
-          0.01,
-          1L,
-          false,
-          List.of());
+      TowerConfig.builder()
+          .itemCardinality(10)
+          .historyLength(3)
+          .itemEmbeddingDim(4)
+          .itemFields(
+              List.of(
+                  new CategoricalField("channel", 5, 1, 2), new CategoricalField("topic", 8, 2, 3)))
+          .queryHiddenSizes(List.of(8))
+          .itemHiddenSizes(List.of(8))
+          .outputDim(4)
+          .temperature(0.05)
+          .correction(LogQCorrection.PAPER)
+          .maskAccidentalHits(true)
+          .optimizer(Optimizer.ADAM)
+          .learningRate(0.01)
+          .seed(1L)
+          .seedItem(false)
+          .build();
 
   // CONFIG's query tower with the seed item and two single-valued user fields.
   static final TowerConfig QUERY_FEATURES_CONFIG =
-      CONFIG.withQueryFeatures(
-          true,
-          List.of(new CategoricalField("region", 4, 1, 2), new CategoricalField("age", 3, 1, 3)));
+      CONFIG.toBuilder()
+          .seedItem(true)
+          .userFields(
+              List.of(
+                  new CategoricalField("region", 4, 1, 2), new CategoricalField("age", 3, 1, 3)))
+          .build();
 
   private final TowerBatcher batcher = new TowerBatcher(CONFIG);
 

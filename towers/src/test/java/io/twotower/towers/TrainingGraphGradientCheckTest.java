@@ -85,7 +85,11 @@ class TrainingGraphGradientCheckTest {
   /** The query tower's optional inputs: the seed's slice of the shared lookup, a user field. */
   @Test
   void backpropMatchesCentralDifferencesWithSeedItemAndUserField() {
-    check(config(LogQCorrection.PAPER).withQueryFeatures(true, List.of(REGION)));
+    check(
+        config(LogQCorrection.PAPER).toBuilder()
+            .seedItem(true)
+            .userFields(List.of(REGION))
+            .build());
   }
 
   private static void check(TowerConfig config) {
@@ -122,22 +126,22 @@ class TrainingGraphGradientCheckTest {
   }
 
   private static TowerConfig config(LogQCorrection correction) {
-    return new TowerConfig(
-        ITEMS,
-        HISTORY,
-        4,
-        List.of(CHANNEL, TOPICS),
-        List.of(5),
-        List.of(6),
-        4,
-        0.2,
-        correction,
-        true,
-        "adam", // replaced by NoOp
-        0.01,
-        3L,
-        false,
-        List.of());
+    return TowerConfig.builder()
+        .itemCardinality(ITEMS)
+        .historyLength(HISTORY)
+        .itemEmbeddingDim(4)
+        .itemFields(List.of(CHANNEL, TOPICS))
+        .queryHiddenSizes(List.of(5))
+        .itemHiddenSizes(List.of(6))
+        .outputDim(4)
+        .temperature(0.2)
+        .correction(correction)
+        .maskAccidentalHits(true)
+        .optimizer(Optimizer.ADAM) // replaced by NoOp
+        .learningRate(0.01)
+        .seed(3L)
+        .seedItem(false)
+        .build();
   }
 
   private static INDArray[] inDouble(INDArray[] arrays) {

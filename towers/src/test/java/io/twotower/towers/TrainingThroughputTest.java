@@ -28,22 +28,21 @@ class TrainingThroughputTest {
   @Test
   void reportsExamplesPerSecond() {
     TowerConfig config =
-        new TowerConfig(
-            ITEMS,
-            HISTORY,
-            64,
-            List.of(),
-            List.of(256),
-            List.of(256),
-            64,
-            0.05,
-            LogQCorrection.PAPER,
-            true,
-            "adam",
-            0.001,
-            1L,
-            false,
-            List.of());
+        TowerConfig.builder()
+            .itemCardinality(ITEMS)
+            .historyLength(HISTORY)
+            .itemEmbeddingDim(64)
+            .queryHiddenSizes(List.of(256))
+            .itemHiddenSizes(List.of(256))
+            .outputDim(64)
+            .temperature(0.05)
+            .correction(LogQCorrection.PAPER)
+            .maskAccidentalHits(true)
+            .optimizer(Optimizer.ADAM)
+            .learningRate(0.001)
+            .seed(1L)
+            .seedItem(false)
+            .build();
     TwoTowerModel model = TwoTowerModel.create(config);
     MultiDataSet batch = new TowerBatcher(config).trainingBatch(randomExamples(new Random(1)));
     for (int i = 0; i < WARM_UP; i++) {

@@ -225,23 +225,7 @@ class TwoTowerModelTest {
 
   @Test
   void withParametersRejectsAGraphOfAnotherShape() {
-    TowerConfig wider =
-        new TowerConfig(
-            10,
-            3,
-            4,
-            CONFIG.itemFields(),
-            List.of(16),
-            List.of(8),
-            4,
-            0.05,
-            LogQCorrection.PAPER,
-            true,
-            "adam",
-            0.01,
-            1L,
-            false,
-            List.of());
+    TowerConfig wider = CONFIG.toBuilder().queryHiddenSizes(List.of(16)).build();
 
     assertThatThrownBy(
             () ->

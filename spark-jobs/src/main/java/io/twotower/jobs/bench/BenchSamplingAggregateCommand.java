@@ -29,6 +29,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,6 +60,8 @@ import picocli.CommandLine.Option;
  */
 @Command(mixinStandardHelpOptions = true, sortOptions = false)
 public final class BenchSamplingAggregateCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BenchSamplingAggregateCommand.class);
 
   private static final String BASELINE = "groupBy-count";
   private static final String DAILY_BASELINE = "groupBy-item-day-count";
@@ -128,10 +132,11 @@ public final class BenchSamplingAggregateCommand implements Callable<Integer> {
                 date_add(lit(FIRST_DAY), pmod(col("id"), lit(days)).cast("int")).as("day"))
             .persist(StorageLevel.MEMORY_ONLY());
     long rows = generated.count();
-    System.out.printf(
-        "bench-sampling-aggregate: %,d events over up to %,d items and %d days generated and cached"
-            + " in %.1f s; load average before: %s%n",
-        rows, items, days, (System.nanoTime() - start) / 1e9, loadBefore);
+    LOG.info(
+        String.format(
+            "%,d events over up to %,d items and %d days generated and cached in %.1f s;"
+                + " load average before: %s",
+            rows, items, days, (System.nanoTime() - start) / 1e9, loadBefore));
 
     LocalDate windowEnd = FIRST_DAY.plusDays(days - 1L);
     AggregateSettings plain = new AggregateSettings(8192, 0, 1e-9, ProbabilityKind.EXPECTED_COUNT);
@@ -222,7 +227,7 @@ public final class BenchSamplingAggregateCommand implements Callable<Integer> {
     System.out.println(table);
     Files.writeString(out.resolve("results.csv"), results);
     Files.writeString(out.resolve("summary.csv"), summary);
-    System.out.println("wrote " + out.toAbsolutePath());
+    LOG.info("wrote {}", out.toAbsolutePath());
     generated.unpersist();
   }
 

@@ -3,6 +3,7 @@ package io.twotower.jobs.bench;
 import io.twotower.jobs.ConfigOptions;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
+import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.bench.ModelSelection.Validated;
 import io.twotower.jobs.config.EvaluateConfig.Baseline;
 import io.twotower.jobs.config.JobConfig;
@@ -28,6 +29,8 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -68,6 +71,7 @@ import picocli.CommandLine.Option;
 @Command(mixinStandardHelpOptions = true, sortOptions = false)
 public final class CompareModelsCommand implements Callable<Integer> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(CompareModelsCommand.class);
   private static final String VALIDATION = "validation";
   private static final String TEST = "test";
 
@@ -181,9 +185,9 @@ public final class CompareModelsCommand implements Callable<Integer> {
         for (int s = 0; s < seeds; s++) {
           Map<String, String> settings = withSeed(combination, base, s);
           JobConfig config = configOptions.load(settings);
-          System.out.printf(
-              "%ncompare: validation [%d/%d] %s, seed %s%n",
-              ++done, total, name, settings.get("train.seed"));
+          ProgressReporter.console()
+              .started(
+                  "validation: " + name + ", seed " + settings.get("train.seed"), ++done, total);
           if (samplingVaries) {
             SamplingJob.run(validationStore, config, DateRange.ALL);
           }
@@ -200,15 +204,16 @@ public final class CompareModelsCommand implements Callable<Integer> {
                     perEpoch.add(recall.recall());
                     log.epoch(name, settings.get("train.seed"), epoch + 1, recall);
                     boolean more = stopping.keepTraining(epoch, recall.meanOverKs());
-                    System.out.printf(
-                        Locale.ROOT,
-                        "compare: %s, epoch %d: validation %s (mean %.4f; best epoch %d)%s%n",
-                        name,
-                        epoch + 1,
-                        recall.recall(),
-                        recall.meanOverKs(),
-                        stopping.bestEpochs(),
-                        more ? "" : ", stopping");
+                    LOG.info(
+                        String.format(
+                            Locale.ROOT,
+                            "%s, epoch %d: validation %s (mean %.4f; best epoch %d)%s",
+                            name,
+                            epoch + 1,
+                            recall.recall(),
+                            recall.meanOverKs(),
+                            stopping.bestEpochs(),
+                            more ? "" : ", stopping"));
                     return more;
                   });
           List<Double> atBest = perEpoch.get(stopping.bestEpochs() - 1);
@@ -244,14 +249,19 @@ public final class CompareModelsCommand implements Callable<Integer> {
     // Only now, with the settings fixed, are the test events read.
     Dataset<Row> heldOut = EvaluateJob.heldOutQueries(store, base, DateRange.ALL);
     Map<String, List<List<Double>>> testTable = new LinkedHashMap<>();
+    int testRuns = ModelSelection.distinct(winners).size() * seeds;
+    int tested = 0;
     try {
       for (Validated winner : ModelSelection.distinct(winners)) {
         String label = winner.name() + " epochs=" + winner.epochs();
         for (int s = 0; s < seeds; s++) {
           Map<String, String> settings = withSeed(selectedSettings(winner), base, s);
           JobConfig config = configOptions.load(settings);
-          System.out.printf(
-              "%ncompare: test, selected %s, seed %s%n", label, settings.get("train.seed"));
+          ProgressReporter.console()
+              .started(
+                  "test: selected " + label + ", seed " + settings.get("train.seed"),
+                  ++tested,
+                  testRuns);
           if (samplingVaries) {
             SamplingJob.run(store, config, DateRange.ALL);
           }
@@ -268,13 +278,11 @@ public final class CompareModelsCommand implements Callable<Integer> {
               recall.recall(),
               winner.epochs(),
               winner.epochs());
-          System.out.printf(
-              "compare: test %s, seed %s: %s%n", label, settings.get("train.seed"), recall);
+          LOG.info("test {}, seed {}: {}", label, settings.get("train.seed"), recall);
         }
       }
       if (samplingVaries) {
-        System.out.println(
-            "compare: sampling again with the config as given, as later stages expect");
+        LOG.info("sampling again with the config as given, as later stages expect");
         SamplingJob.run(store, base, DateRange.ALL);
       }
       Map<String, Recall> baselines = EvaluateJob.baselineRecalls(store, base, heldOut);
@@ -282,7 +290,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
           (method, recall) -> {
             log.run(TEST, method, "", method, Double.NaN, Double.NaN, recall.recall(), 0, 0);
             testTable.put(method, List.of(recall.recall()));
-            System.out.printf("compare: baseline %s: %s%n", method, recall);
+            LOG.info("baseline {}: {}", method, recall);
           });
       String split = base.features().splitName();
       ComparisonTable validationResults =
@@ -302,7 +310,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
       System.out.print(testResults.text());
       Files.writeString(
           folder.resolve("summary.csv"), validationResults.csv() + testResults.csvRows());
-      System.out.println("wrote " + folder.toAbsolutePath());
+      LOG.info("wrote {}", folder.toAbsolutePath());
       return folder;
     } finally {
       heldOut.unpersist();
@@ -317,7 +325,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
    */
   static DeltaStore validationStore(DeltaStore store, JobConfig config, Path dir, boolean sample) {
     DeltaStore validation = new DeltaStore(store.spark(), dir);
-    System.out.println("compare: writing the validation split to " + dir);
+    LOG.info("writing the validation split to {}", dir);
     validation.overwrite(
         Table.TRAINING_EXAMPLES,
         ValidationSplit.carve(store.read(Table.TRAINING_EXAMPLES), config.features()));
@@ -379,7 +387,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
               file.getKey());
       Files.writeString(
           file.getKey(), SelectedConfig.render(configOptions.configFile(), settings, comment));
-      System.out.println("compare: wrote " + file.getKey());
+      LOG.info("wrote {}", file.getKey());
     }
   }
 

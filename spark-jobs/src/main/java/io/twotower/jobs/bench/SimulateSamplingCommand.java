@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,6 +39,8 @@ import picocli.CommandLine.Option;
  */
 @Command(mixinStandardHelpOptions = true, sortOptions = false)
 public final class SimulateSamplingCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SimulateSamplingCommand.class);
 
   /**
    * Steps after the flip whose mean error the table also prints: a summary of recovery that needs
@@ -105,9 +109,14 @@ public final class SimulateSamplingCommand implements Callable<Integer> {
     }
     SimulationPlots.write(out, settings, results, flipStep);
     System.out.print(table(settings, results));
-    System.out.printf(
-        "%nsimulate-sampling: %d settings x %d seeds x %,d steps in %.1f s; wrote %s%n",
-        settings.size(), seeds, steps, (System.nanoTime() - start) / 1e9, out.toAbsolutePath());
+    LOG.info(
+        String.format(
+            "%d settings x %d seeds x %,d steps in %.1f s; wrote %s",
+            settings.size(),
+            seeds,
+            steps,
+            (System.nanoTime() - start) / 1e9,
+            out.toAbsolutePath()));
     return 0;
   }
 

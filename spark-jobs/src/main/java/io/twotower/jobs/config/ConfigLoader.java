@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * Loads the jobs' configuration. Precedence, lowest first: the jar's reference.conf, the config
  * file, CONFIG_FORCE_* environment variables, -D system properties, then --set key=value from the
- * command line. Keys may be given with or without the {@code two-tower.} root.
+ * command line. Keys may be given with or without the {@code two-tower.} root. A key that
+ * reference.conf does not declare is an error, whichever source sets it (see {@link DeclaredKeys}).
  */
 public final class ConfigLoader {
 
@@ -40,13 +41,17 @@ public final class ConfigLoader {
       }
     }
     try {
-      return commandLine(overrides)
-          .withFallback(ConfigFactory.systemProperties())
-          .withFallback(ConfigFactory.systemEnvironmentOverrides())
-          .withFallback(fromFile)
-          .withFallback(ConfigFactory.defaultReference())
-          .resolve()
-          .getConfig(ROOT);
+      Config merged =
+          commandLine(overrides)
+              .withFallback(ConfigFactory.systemProperties())
+              .withFallback(ConfigFactory.systemEnvironmentOverrides())
+              .withFallback(fromFile)
+              .withFallback(ConfigFactory.defaultReference())
+              .resolve();
+      // defaultReference() has the system properties merged in: compare with the files alone.
+      Config declared = ConfigFactory.defaultReferenceUnresolved().withOnlyPath(ROOT).resolve();
+      new DeclaredKeys(declared).requireDeclared(merged, fromFile);
+      return merged.getConfig(ROOT);
     } catch (ConfigException e) {
       throw JobException.wrap(
           "Invalid configuration", e.getMessage(), "check the key named above", e);

@@ -66,8 +66,8 @@ public record FeaturesConfig(
         s.positiveInt("history-length"),
         s.positiveInt("min-count"),
         s.positiveInt("oov-buckets"),
-        s.oneOf("reward", Reward.class),
-        s.oneOf("split", Split.class),
+        s.enumValue("reward", Reward.class),
+        s.enumValue("split", Split.class),
         s.positiveInt("test-days"),
         s.positiveInt("test-events"),
         s.strings("user-fields"));

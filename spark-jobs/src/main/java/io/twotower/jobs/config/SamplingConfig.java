@@ -49,9 +49,9 @@ public record SamplingConfig(
 
   static SamplingConfig from(Settings s) {
     return new SamplingConfig(
-        s.oneOf("estimator", Estimator.class),
-        s.oneOf("kind", Kind.class),
-        s.anyDouble("half-life-days"),
+        s.enumValue("estimator", Estimator.class),
+        s.enumValue("kind", Kind.class),
+        s.doubleValue("half-life-days"),
         s.doubleIn("floor", Double.MIN_NORMAL, 1),
         s.positiveInt("window-days"),
         Streaming.from(s.child("streaming")));

@@ -3,15 +3,18 @@ package io.twotower.jobs.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.twotower.jobs.JobException;
+import io.twotower.towers.Hyperparameter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Typed reads from a config subtree that fail with the full key, the value and what is allowed.
- * Every job's config record is built through these so that errors read the same everywhere.
+ * Every job's config record is built through these so that errors read the same everywhere. As a
+ * {@link Hyperparameter.Source} it hands the towers' hyperparameters their values unchecked: the
+ * towers' own rules check them ({@link #requireValid}).
  */
-public final class Settings {
+public final class Settings implements Hyperparameter.Source {
 
   private final Config config;
   private final String prefix;
@@ -45,6 +48,12 @@ public final class Settings {
     return value;
   }
 
+  @Override
+  public int intValue(String key) {
+    return read(key, () -> config.getInt(key));
+  }
+
+  @Override
   public long longValue(String key) {
     return read(key, () -> config.getLong(key));
   }
@@ -65,11 +74,13 @@ public final class Settings {
     return value;
   }
 
-  public double anyDouble(String key) {
+  @Override
+  public double doubleValue(String key) {
     return read(key, () -> config.getDouble(key));
   }
 
-  public boolean bool(String key) {
+  @Override
+  public boolean booleanValue(String key) {
     return read(key, () -> config.getBoolean(key));
   }
 
@@ -81,12 +92,18 @@ public final class Settings {
     return List.copyOf(values);
   }
 
+  @Override
+  public List<Integer> intList(String key) {
+    return List.copyOf(read(key, () -> config.getIntList(key)));
+  }
+
   public List<String> strings(String key) {
     return List.copyOf(read(key, () -> config.getStringList(key)));
   }
 
   /** An enum value written in kebab case in the file (expected-count -> EXPECTED_COUNT). */
-  public <E extends Enum<E>> E oneOf(String key, Class<E> type) {
+  @Override
+  public <E extends Enum<E>> E enumValue(String key, Class<E> type) {
     String raw = string(key);
     String name = raw.trim().toUpperCase(Locale.ROOT).replace('-', '_');
     for (E constant : type.getEnumConstants()) {
@@ -95,6 +112,18 @@ public final class Settings {
       }
     }
     throw JobException.badConfig(full(key), raw, allowed(type));
+  }
+
+  /**
+   * Reads {@code hyperparameter} under its name and fails, naming the key, unless the towers' rule
+   * for it allows the value.
+   */
+  public <T> T requireValid(Hyperparameter<T> hyperparameter) {
+    T value = hyperparameter.read(this);
+    if (!hyperparameter.accepts(value)) {
+      throw JobException.badConfig(full(hyperparameter.name()), value, hyperparameter.allowed());
+    }
+    return value;
   }
 
   public Config raw() {

@@ -20,7 +20,7 @@ public record SourceConfig(
   static SourceConfig from(Settings s) {
     Settings generic = s.child("generic");
     return new SourceConfig(
-        s.oneOf("kind", Kind.class),
+        s.enumValue("kind", Kind.class),
         s.string("movielens-path"),
         generic.string("format"),
         generic.string("events-path"),

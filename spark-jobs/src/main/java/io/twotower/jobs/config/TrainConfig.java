@@ -1,14 +1,19 @@
 package io.twotower.jobs.config;
 
-import java.util.List;
+import io.twotower.towers.TowerConfig;
 
 /**
- * Model shape, loss and the parameter-averaging schedule.
+ * How the train job runs: batches, the parameter-averaging schedule, the epochs' shuffling. The
+ * model's hyperparameters live under the same {@code train.*} keys but are the towers': {@link
+ * TowerConfig#HYPERPARAMETERS} declares each with its name and rule, and this config only checks
+ * them on load (so a bad value fails before Spark starts) and hands them to {@link #towerConfig}.
  *
- * @param correction which logits log p_j is subtracted from (see {@code LogQCorrection})
+ * @param fieldEmbeddingDim width of every categorical field's embedding (item and user fields)
  * @param mixedNegatives B', uniformly sampled corpus items appended to every batch as extra
  *     negatives (0 = in-batch negatives only)
- * @param seedItem whether the query tower also takes the seed item (the history's most recent item)
+ * @param seed seeds the epochs' shuffling and the mixed negatives (and, as a hyperparameter, the
+ *     model's initialisation)
+ * @param hyperparameters the {@code train} subtree the hyperparameters are read from
  */
 public record TrainConfig(
     int batchSize,
@@ -16,51 +21,30 @@ public record TrainConfig(
     int workers,
     int averagingFrequency,
     int splitsPerEpoch,
-    int itemEmbeddingDim,
     int fieldEmbeddingDim,
-    List<Integer> queryHidden,
-    List<Integer> itemHidden,
-    int outputDim,
-    double temperature,
-    Correction correction,
-    boolean maskAccidentalHits,
     int mixedNegatives,
-    Optimizer optimizer,
-    double learningRate,
     long seed,
-    boolean seedItem) {
+    Settings hyperparameters) {
 
-  /** Mirrors {@code io.twotower.towers.LogQCorrection}, constant for constant. */
-  public enum Correction {
-    PAPER,
-    NEGATIVES_ONLY,
-    NONE
-  }
-
-  public enum Optimizer {
-    ADAM,
-    ADAGRAD
+  /**
+   * A builder with every hyperparameter set from {@code train.*}; the fields that come from the
+   * data (cardinality, history length, item and user fields) are left to the caller.
+   */
+  public TowerConfig.Builder towerConfig() {
+    return TowerConfig.builder().hyperparameters(hyperparameters);
   }
 
   static TrainConfig from(Settings s) {
+    TowerConfig.HYPERPARAMETERS.forEach(s::requireValid);
     return new TrainConfig(
         s.positiveInt("batch-size"),
         s.positiveInt("epochs"),
         s.positiveInt("workers"),
         s.positiveInt("averaging-frequency"),
         s.positiveInt("splits-per-epoch"),
-        s.positiveInt("item-embedding-dim"),
         s.positiveInt("field-embedding-dim"),
-        s.positiveInts("query-hidden"),
-        s.positiveInts("item-hidden"),
-        s.positiveInt("output-dim"),
-        s.positiveDouble("temperature"),
-        s.oneOf("correction", Correction.class),
-        s.bool("mask-accidental-hits"),
         s.nonNegativeInt("mixed-negatives"),
-        s.oneOf("optimizer", Optimizer.class),
-        s.positiveDouble("learning-rate"),
         s.longValue("seed"),
-        s.bool("seed-item"));
+        s);
   }
 }

@@ -23,6 +23,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The implicit-feedback ALS baseline (Hu, Koren and Volinsky 2008; Spark MLlib's {@link ALS} with
@@ -43,6 +45,8 @@ import org.apache.spark.storage.StorageLevel;
  * whole training split. The test events are never seen while tuning.
  */
 public final class AlsBaseline {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AlsBaseline.class);
 
   private static final String USER = "_als_user";
   private static final String ITEM = "_als_item";
@@ -177,13 +181,15 @@ public final class AlsBaseline {
       for (AlsConfig candidate : config.candidates()) {
         RecallAtK.Recall recall = fit(fitOn, itemFeatures, candidate).recall(validation, ks);
         double score = recall.meanOverKs();
-        System.out.printf(
-            Locale.ROOT,
-            "als validation (%d events) %s: recall %s, mean %.4f%n",
-            recall.queries(),
-            candidate,
-            Arrays.toString(recall.recall().stream().mapToDouble(Double::doubleValue).toArray()),
-            score);
+        LOG.info(
+            String.format(
+                Locale.ROOT,
+                "validation (%d events) %s: recall %s, mean %.4f",
+                recall.queries(),
+                candidate,
+                Arrays.toString(
+                    recall.recall().stream().mapToDouble(Double::doubleValue).toArray()),
+                score));
         if (score > bestScore) {
           best = candidate;
           bestScore = score;
@@ -193,7 +199,7 @@ public final class AlsBaseline {
       validation.unpersist();
       carved.unpersist();
     }
-    System.out.println("als: chose " + best);
+    LOG.info("chose {}", best);
     return best;
   }
 

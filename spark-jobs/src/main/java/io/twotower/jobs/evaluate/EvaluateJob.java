@@ -19,6 +19,8 @@ import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code two-tower evaluate}: full-corpus Recall@K of the latest model on the held-out examples,
@@ -27,6 +29,8 @@ import org.apache.spark.storage.StorageLevel;
  * and K to {@code evaluations} and prints the table.
  */
 public final class EvaluateJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
   public static final String TWO_TOWER = "two-tower";
   public static final String POPULARITY = "popularity";
@@ -56,6 +60,7 @@ public final class EvaluateJob {
       store.append(
           Table.EVALUATIONS,
           store.spark().createDataFrame(rows, Table.EVALUATIONS.requiredColumns()));
+      // The table is what the user asked for: plain stdout, neither a log line nor progress.
       System.out.print(report.table());
       return report;
     } finally {
@@ -115,7 +120,7 @@ public final class EvaluateJob {
           AlsConfig als =
               AlsBaseline.tune(
                   training, items, config.evaluate().als(), config.features(), config.evaluateKs());
-          System.out.println("als: " + als);
+          LOG.info("ALS baseline settings: {}", als);
           methods.put(
               ALS, AlsBaseline.fit(training, items, als).recall(heldOut, config.evaluateKs()));
         }

@@ -25,6 +25,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code two-tower export}: the latest model's item embeddings for the whole corpus ({@code
@@ -33,6 +35,8 @@ import org.apache.spark.sql.SparkSession;
  * gives the same tables.
  */
 public final class ExportJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ExportJob.class);
 
   /** What one export wrote. */
   public record ExportResult(
@@ -88,18 +92,19 @@ public final class ExportJob {
             written.getLong(0),
             written.getLong(1),
             (System.nanoTime() - start) / 1e9);
-    System.out.printf(
-        Locale.ROOT,
-        "Exported model %s: %d item embeddings, top-%d candidates for %d users (%d rows) in %.1f s%n",
-        modelId,
-        result.items(),
-        config.exportTopK(),
-        result.users(),
-        result.candidates(),
-        result.seconds());
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "exported model %s: %d item embeddings, top-%d candidates for %d users (%d rows) in"
+                + " %.1f s",
+            modelId,
+            result.items(),
+            config.exportTopK(),
+            result.users(),
+            result.candidates(),
+            result.seconds()));
     if (!dates.isAll()) {
-      System.out.println(
-          "(export covers every user and day; the date range " + dates + " is ignored)");
+      LOG.warn("export covers every user and day; the date range {} is ignored", dates);
     }
     return result;
   }

@@ -26,6 +26,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code features}: one training example per event (the query's history window, the candidate
@@ -36,6 +38,8 @@ import org.apache.spark.sql.types.StructType;
  * items land in the out-of-vocabulary buckets until the next full run.
  */
 public final class FeaturesJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FeaturesJob.class);
 
   private FeaturesJob() {}
 
@@ -58,7 +62,7 @@ public final class FeaturesJob {
                     "left_anti")
                 .withColumn("reason", lit("item_id not in the items table")));
     if (unknown > 0) {
-      System.out.printf("features: %,d events reference unknown items -> quarantine%n", unknown);
+      LOG.warn(String.format("%,d events reference unknown items -> quarantine", unknown));
     }
     UserFeatures users =
         settings.userFields().isEmpty() ? null : UserFeatures.read(store, settings.userFields());
@@ -219,7 +223,7 @@ public final class FeaturesJob {
     Dataset<Row> written = store.read(Table.TRAINING_EXAMPLES);
     written = dates.predicate("dt").map(written::where).orElse(written);
     List<Row> bySplit = written.groupBy("split").count().orderBy("split").collectAsList();
-    StringBuilder line = new StringBuilder("features (" + dates + "):");
+    StringBuilder line = new StringBuilder("training examples (" + dates + "):");
     for (Row row : bySplit) {
       line.append(String.format(" %s=%,d", row.getString(0), row.getLong(1)));
     }
@@ -232,6 +236,6 @@ public final class FeaturesJob {
       String name = Vocabulary.userField(field);
       line.append(String.format(", %s: %,d", name, vocabulary.cardinality(name)));
     }
-    System.out.println(line);
+    LOG.info(line.toString());
   }
 }

@@ -10,6 +10,8 @@ import io.twotower.jobs.tables.DeltaStore;
 import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes the synthetic log as Parquet files in the generic source's layout under {@code
@@ -18,6 +20,8 @@ import org.apache.spark.sql.Row;
  */
 public final class GenerateJob {
 
+  private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
+
   private GenerateJob() {}
 
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
@@ -25,7 +29,7 @@ public final class GenerateJob {
     SyntheticConfig synthetic = config.synthetic();
     Path root = store.dataDir().resolve("raw").resolve("synthetic");
     if (!dates.isAll()) {
-      System.out.println(
+      LOG.warn(
           "generate writes all "
               + synthetic.days()
               + " days; "
@@ -45,22 +49,22 @@ public final class GenerateJob {
     write(log.users(), root.resolve("users"));
 
     long eventCount = store.spark().read().parquet(root.resolve("events").toString()).count();
-    System.out.printf(
-        "generate: %,d events of %,d users over %d days from %s, %,d items, in %.1f s%n",
-        eventCount,
-        synthetic.users(),
-        synthetic.days(),
-        synthetic.startDate(),
-        synthetic.items(),
-        (System.nanoTime() - start) / 1e9);
-    System.out.println(
-        "  events (user_id, item_id, timestamp epoch s, engagement): " + root.resolve("events"));
-    System.out.println("  items (item_id, channel, topics array): " + root.resolve("items"));
-    System.out.println(
-        "  users (user_id, taste_topics, taste_weights: ground truth; region: an attribute): "
+    LOG.info(
+        String.format(
+            "%,d events of %,d users over %d days from %s, %,d items, in %.1f s",
+            eventCount,
+            synthetic.users(),
+            synthetic.days(),
+            synthetic.startDate(),
+            synthetic.items(),
+            (System.nanoTime() - start) / 1e9));
+    LOG.info("events (user_id, item_id, timestamp epoch s, engagement): " + root.resolve("events"));
+    LOG.info("items (item_id, channel, topics array): " + root.resolve("items"));
+    LOG.info(
+        "users (user_id, taste_topics, taste_weights: ground truth; region: an attribute): "
             + root.resolve("users"));
-    System.out.println(
-        "  ingest them with: two-tower ingest --set source.kind=generic"
+    LOG.info(
+        "ingest them with: two-tower ingest --set source.kind=generic"
             + " --set source.generic.format=parquet"
             + " --set source.generic.events-path="
             + root.resolve("events")

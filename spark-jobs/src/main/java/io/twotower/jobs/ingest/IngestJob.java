@@ -10,6 +10,8 @@ import io.twotower.jobs.tables.Table;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the configured source ({@code source.kind}: synthetic, movielens or generic), validates it
@@ -20,6 +22,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class IngestJob {
 
+  private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
+
   static final String STAGE = "ingest";
 
   private IngestJob() {}
@@ -27,13 +31,14 @@ public final class IngestJob {
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
     IngestReport report = ingest(store, read(store.spark(), config), dates);
-    report.lines().forEach(System.out::println);
-    System.out.printf(
-        "  wrote %s, %s and %s in %.1f s%n",
-        store.path(Table.EVENTS),
-        store.path(Table.ITEMS),
-        store.path(Table.QUARANTINE),
-        (System.nanoTime() - start) / 1e9);
+    report.lines().forEach(LOG::info);
+    LOG.info(
+        String.format(
+            "wrote %s, %s and %s in %.1f s",
+            store.path(Table.EVENTS),
+            store.path(Table.ITEMS),
+            store.path(Table.QUARANTINE),
+            (System.nanoTime() - start) / 1e9));
   }
 
   /** The raw log of the configured source. */

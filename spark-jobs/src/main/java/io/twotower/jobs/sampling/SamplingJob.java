@@ -21,6 +21,8 @@ import java.time.LocalDate;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code sampling}: the probability p_j that item j appears in a training batch, for the logQ
@@ -41,6 +43,8 @@ import org.apache.spark.sql.Row;
  * Items of item_features without an estimate get the floor.
  */
 public final class SamplingJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SamplingJob.class);
 
   private SamplingJob() {}
 
@@ -121,9 +125,9 @@ public final class SamplingJob {
     DateRange fed =
         new DateRange(state.lastDay == null ? null : state.lastDay.plusDays(1), dates.to());
     long firstStep = state.lastStep + 1;
-    System.out.printf(
-        "sampling (streaming): %s; streaming the training rows of %s to the driver in batch order"
-            + " (toLocalIterator; the update is sequential, so this runs on one core)%n",
+    LOG.info(
+        "streaming estimator: {}; streaming the training rows of {} to the driver in batch order"
+            + " (toLocalIterator; the update is sequential, so this runs on one core)",
         resumeFrom
             .map(f -> "resuming the state after " + state.lastDay + " (" + f + ")")
             .orElse("starting a fresh estimate"),
@@ -141,16 +145,17 @@ public final class SamplingJob {
           "run `two-tower features` first, or widen --from/--to");
     }
     Path saved = state.save(dataDir);
-    System.out.printf(
-        "sampling (streaming): fed %,d rows as steps %,d..%,d (batch %d) in %.1f s;"
-            + " state after %s saved to %s%n",
-        rows,
-        firstStep,
-        state.lastStep,
-        batchSize,
-        (System.nanoTime() - start) / 1e9,
-        state.lastDay,
-        saved);
+    LOG.info(
+        String.format(
+            "streaming estimator: fed %,d rows as steps %,d..%,d (batch %d) in %.1f s;"
+                + " state after %s saved to %s",
+            rows,
+            firstStep,
+            state.lastStep,
+            batchSize,
+            (System.nanoTime() - start) / 1e9,
+            state.lastDay,
+            saved));
     return state;
   }
 
@@ -175,14 +180,15 @@ public final class SamplingJob {
                 org.apache.spark.sql.functions.min("p"),
                 max("p"))
             .first();
-    System.out.printf(
-        "sampling (%s): p_j for %,d item indices from %,d training events (window ending %s);"
-            + " p in [%.3g, %.3g]%n",
-        estimator,
-        summary.getLong(0),
-        summary.getLong(1),
-        windowEnd,
-        summary.getDouble(2),
-        summary.getDouble(3));
+    LOG.info(
+        String.format(
+            "%s estimator: p_j for %,d item indices from %,d training events (window ending %s);"
+                + " p in [%.3g, %.3g]",
+            estimator,
+            summary.getLong(0),
+            summary.getLong(1),
+            windowEnd,
+            summary.getDouble(2),
+            summary.getDouble(3)));
   }
 }

@@ -8,7 +8,6 @@ import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.Vocabulary;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
-import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TowerExample;
 import io.twotower.towers.UniformItemSampler;
@@ -52,7 +51,8 @@ public final class TowerInputs implements Serializable {
 
   /**
    * The model config: cardinalities from the vocabularies (user fields: those of the vocabularies,
-   * i.e. of the features run), widths, loss and the seed item from train.*.
+   * i.e. of the features run), the history length from features.*, the hyperparameters from
+   * train.*.
    */
   public static TowerConfig towerConfig(
       JobConfig config, Vocabulary vocabulary, Dataset<Row> itemFeatures) {
@@ -75,22 +75,13 @@ public final class TowerInputs implements Serializable {
               1,
               train.fieldEmbeddingDim()));
     }
-    return new TowerConfig(
-        vocabulary.cardinality(Vocabulary.ITEM_FIELD),
-        config.features().historyLength(),
-        train.itemEmbeddingDim(),
-        fields,
-        train.queryHidden(),
-        train.itemHidden(),
-        train.outputDim(),
-        train.temperature(),
-        LogQCorrection.valueOf(train.correction().name()),
-        train.maskAccidentalHits(),
-        train.optimizer().name(),
-        train.learningRate(),
-        train.seed(),
-        train.seedItem(),
-        userFields);
+    return train
+        .towerConfig()
+        .itemCardinality(vocabulary.cardinality(Vocabulary.ITEM_FIELD))
+        .historyLength(config.features().historyLength())
+        .itemFields(fields)
+        .userFields(userFields)
+        .build();
   }
 
   /** A training_examples row joined with its log_p, as the towers take it. */

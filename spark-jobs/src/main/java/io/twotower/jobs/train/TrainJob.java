@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.HeldOutSplit;
@@ -38,6 +39,8 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code train}: the two towers on the training split (days up to --date, or all), with in-batch
@@ -45,6 +48,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * workers. Saves the model with its config and the Delta versions of the tables it read.
  */
 public final class TrainJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
   private TrainJob() {}
 
@@ -64,7 +69,7 @@ public final class TrainJob {
   public static Result train(
       DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
     TrainConfig train = config.train();
-    System.out.println("train: ND4J backend " + Nd4j.getBackend().getClass().getSimpleName());
+    LOG.info("ND4J backend {}", Nd4j.getBackend().getClass().getSimpleName());
     Map<String, Long> versions = new LinkedHashMap<>();
     for (Table table :
         List.of(
@@ -138,20 +143,23 @@ public final class TrainJob {
             train.epochs(),
             train.splitsPerEpoch(),
             train.seed());
-    System.out.printf(
-        "train: %,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
-            + " mixed negatives x %d workers, %d epochs, correction %s%n",
-        count,
-        towerConfig.itemCardinality(),
-        towerConfig.itemFields().size(),
-        towerConfig.seedItem() ? " + seed item" : "",
-        towerConfig.userFields().isEmpty() ? "" : " + user fields " + inputs.userFields(),
-        batchSize,
-        negatives.count(),
-        train.workers(),
-        train.epochs(),
-        towerConfig.correction());
+    LOG.info(
+        String.format(
+            "%,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
+                + " mixed negatives x %d workers, %d epochs, correction %s",
+            count,
+            towerConfig.itemCardinality(),
+            towerConfig.itemFields().size(),
+            towerConfig.seedItem() ? " + seed item" : "",
+            towerConfig.userFields().isEmpty() ? "" : " + user fields " + inputs.userFields(),
+            batchSize,
+            negatives.count(),
+            train.workers(),
+            train.epochs(),
+            towerConfig.correction()));
     double[] lastLoss = {Double.NaN};
+    ProgressReporter.Training progress =
+        ProgressReporter.console().training("train", train.epochs());
     long start = System.nanoTime();
     List<JavaRDD<MultiDataSet>> epochBatches = new ArrayList<>();
     TwoTowerModel trained =
@@ -169,9 +177,7 @@ public final class TrainJob {
               // DL4J averages over B + B' rows; report the mean over the B examples.
               double loss = meanPerRow * rowsPerBatch / batchSize;
               lastLoss[0] = loss;
-              System.out.printf(
-                  "train: epoch %d/%d split %d/%d: %,d examples, %,.0f examples/s, loss %.4f%n",
-                  epoch + 1, train.epochs(), split + 1, splits, rows, perSecond, loss);
+              progress.split(epoch, split, splits, rows, perSecond, loss);
             },
             epochEnd);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -194,9 +200,10 @@ public final class TrainJob {
         ConfigValueFactory.fromMap(metadata)
             .render(ConfigRenderOptions.concise().setFormatted(true));
     models.save(modelId, trained, json);
-    System.out.printf(
-        "train: model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)%n",
-        modelId, count, train.epochs(), seconds, lastLoss[0]);
+    LOG.info(
+        String.format(
+            "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
+            modelId, count, train.epochs(), seconds, lastLoss[0]));
     return new Result(modelId, trained, count, seconds, lastLoss[0]);
   }
 

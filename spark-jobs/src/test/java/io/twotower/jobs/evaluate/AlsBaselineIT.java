@@ -13,6 +13,7 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.LogQCorrection;
+import io.twotower.towers.Optimizer;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
 import java.nio.file.Path;
@@ -155,22 +156,22 @@ class AlsBaselineIT {
 
   private static TwoTowerModel model() {
     return TwoTowerModel.create(
-        new TowerConfig(
-            ITEMS.size(),
-            3,
-            4,
-            List.of(new CategoricalField("genre", 2, 1, 2)),
-            List.of(8),
-            List.of(8),
-            4,
-            0.05,
-            LogQCorrection.PAPER,
-            true,
-            "adam",
-            0.01,
-            42,
-            false,
-            List.of()));
+        TowerConfig.builder()
+            .itemCardinality(ITEMS.size())
+            .historyLength(3)
+            .itemEmbeddingDim(4)
+            .itemFields(List.of(new CategoricalField("genre", 2, 1, 2)))
+            .queryHiddenSizes(List.of(8))
+            .itemHiddenSizes(List.of(8))
+            .outputDim(4)
+            .temperature(0.05)
+            .correction(LogQCorrection.PAPER)
+            .maskAccidentalHits(true)
+            .optimizer(Optimizer.ADAM)
+            .learningRate(0.01)
+            .seed(42)
+            .seedItem(false)
+            .build());
   }
 
   private static Map<String, Integer[]> genre(String item) {

@@ -18,6 +18,7 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.LogQCorrection;
+import io.twotower.towers.Optimizer;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
 import java.nio.file.Path;
@@ -84,22 +85,22 @@ class EvaluateAndExportIT {
         spark.createDataFrame(examples(), Table.TRAINING_EXAMPLES.requiredColumns()));
     model =
         TwoTowerModel.create(
-            new TowerConfig(
-                ITEMS,
-                3,
-                4,
-                List.of(new CategoricalField("genre", 3, 1, 2)),
-                List.of(8),
-                List.of(8),
-                4,
-                0.05,
-                LogQCorrection.PAPER,
-                true,
-                "adam",
-                0.01,
-                42,
-                false,
-                List.of()));
+            TowerConfig.builder()
+                .itemCardinality(ITEMS)
+                .historyLength(3)
+                .itemEmbeddingDim(4)
+                .itemFields(List.of(new CategoricalField("genre", 3, 1, 2)))
+                .queryHiddenSizes(List.of(8))
+                .itemHiddenSizes(List.of(8))
+                .outputDim(4)
+                .temperature(0.05)
+                .correction(LogQCorrection.PAPER)
+                .maskAccidentalHits(true)
+                .optimizer(Optimizer.ADAM)
+                .learningRate(0.01)
+                .seed(42)
+                .seedItem(false)
+                .build());
     ModelStore models = new ModelStore(dataDir);
     modelId = models.newModelId();
     models.save(modelId, model, "{}");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.LogQCorrection;
+import io.twotower.towers.Optimizer;
 import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.UniformItemSampler;
@@ -21,22 +22,22 @@ import scala.collection.JavaConverters;
 
 class TowerBatchesTest {
   private static final TowerConfig CONFIG =
-      new TowerConfig(
-          10,
-          2,
-          4,
-          List.of(new CategoricalField("channel", 5, 1, 2)),
-          List.of(),
-          List.of(),
-          4,
-          0.05,
-          LogQCorrection.PAPER,
-          true,
-          "adam",
-          0.01,
-          1L,
-          false,
-          List.of());
+      TowerConfig.builder()
+          .itemCardinality(10)
+          .historyLength(2)
+          .itemEmbeddingDim(4)
+          .itemFields(List.of(new CategoricalField("channel", 5, 1, 2)))
+          .queryHiddenSizes(List.of())
+          .itemHiddenSizes(List.of())
+          .outputDim(4)
+          .temperature(0.05)
+          .correction(LogQCorrection.PAPER)
+          .maskAccidentalHits(true)
+          .optimizer(Optimizer.ADAM)
+          .learningRate(0.01)
+          .seed(1L)
+          .seedItem(false)
+          .build();
   // training_examples' columns that TowerInputs reads.
   static final StructType SCHEMA =
       new StructType()
