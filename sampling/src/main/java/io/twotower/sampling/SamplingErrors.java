@@ -55,7 +55,7 @@ final class SamplingErrors {
   }
 
   static IllegalStateException emptyWindow(String what, String fix) {
-    return new IllegalStateException(
+    return new InvalidState(
         "No events in the window: "
             + what
             + ". Cause: probabilities of an empty window are"
@@ -66,7 +66,7 @@ final class SamplingErrors {
   }
 
   static IllegalStateException zeroTotalWeight(double halfLifeDays) {
-    return new IllegalStateException(
+    return new InvalidState(
         "The decayed total weight of the window is 0. Cause: with halfLifeDays = "
             + halfLifeDays
             + " every event is so old that its weight underflows. Fix: use a longer"
@@ -74,6 +74,20 @@ final class SamplingErrors {
   }
 
   private static IllegalArgumentException error(String problem, String cause, String fix) {
-    return new IllegalArgumentException(problem + ". Cause: " + cause + ". Fix: " + fix + ".");
+    return new InvalidArgument(problem + ". Cause: " + cause + ". Fix: " + fix + ".");
+  }
+
+  /** A setting or input the caller can fix. */
+  static final class InvalidArgument extends IllegalArgumentException implements SamplingThrowable {
+    InvalidArgument(String message) {
+      super(message);
+    }
+  }
+
+  /** A state the caller can fix (a window without usable events). */
+  static final class InvalidState extends IllegalStateException implements SamplingThrowable {
+    InvalidState(String message) {
+      super(message);
+    }
   }
 }

@@ -1,7 +1,11 @@
 package io.twotower.jobs;
 
+import static org.apache.spark.sql.functions.lit;
+
+import java.sql.Date;
 import java.time.LocalDate;
 import java.util.Optional;
+import org.apache.spark.sql.Column;
 
 /**
  * The days a run works on: one day (Airflow's {@code {{ ds }}} passed as --date), an inclusive
@@ -13,10 +17,7 @@ public record DateRange(LocalDate from, LocalDate to) {
 
   public DateRange {
     if (from != null && to != null && from.isAfter(to)) {
-      throw JobException.of(
-          "Empty date range " + from + " .. " + to,
-          "--from is after --to",
-          "pass --from <= --to, or a single --date");
+      throw JobErrors.emptyDateRange(from, to);
     }
   }
 
@@ -28,7 +29,17 @@ public record DateRange(LocalDate from, LocalDate to) {
     return from == null && to == null;
   }
 
-  /** A SQL predicate on {@code column} (a DATE) selecting the range, or empty for ALL. */
+  /** Whether {@code day} (a DATE column) lies in the range: the filter every job uses. */
+  public Column includes(Column day) {
+    Column notBefore = from == null ? lit(true) : day.geq(lit(Date.valueOf(from)));
+    Column notAfter = to == null ? lit(true) : day.leq(lit(Date.valueOf(to)));
+    return notBefore.and(notAfter);
+  }
+
+  /**
+   * The same condition as SQL text on {@code column}, or empty for ALL: only for Delta's {@code
+   * replaceWhere} option, which takes a string; filters use {@link #includes}.
+   */
   public Optional<String> predicate(String column) {
     if (isAll()) {
       return Optional.empty();

@@ -1,6 +1,14 @@
 package io.twotower.jobs;
 
-/** The subcommands of {@link TwoTowerCli}, in pipeline order. */
+import java.util.List;
+
+/**
+ * The pipeline's stages, each a {@code two-tower} subcommand with the options every stage takes
+ * (config, --date, --from/--to) and a {@link Stage} that does the work in the session the CLI
+ * builds. {@code generate} writes the synthetic source and runs on its own; {@code pipeline} runs
+ * {@link #pipelineOrder()}. Benchmarks and other commands with options of their own are {@link
+ * Tools}.
+ */
 public enum Stages {
   GENERATE(
       "generate",
@@ -30,63 +38,29 @@ public enum Stages {
       "export",
       "Write the latest model's item embeddings and every user's top-K unseen items.",
       io.twotower.jobs.export.ExportJob::run),
-  SIMULATE_SAMPLING(
-      "simulate-sampling",
-      "Benchmark: the paper's simulation of the streaming estimator (Figs. 4 and 5): CSV, PNG plots, table. No Spark.",
-      io.twotower.jobs.bench.SimulateSamplingCommand::new),
-  BENCH_SAMPLING_AGGREGATE(
-      "bench-sampling-aggregate",
-      "Benchmark: the aggregate estimator against a bare groupBy(item).count() on the same synthetic events.",
-      io.twotower.jobs.bench.BenchSamplingAggregateCommand::new),
-  COMPARE(
-      "compare",
-      "Benchmark: train and evaluate every combination of --vary values (x --seeds) on the current tables, with the baselines, as one Recall table.",
-      io.twotower.jobs.bench.CompareModelsCommand::new),
   PIPELINE(
       "pipeline",
       "Run every stage in order: ingest, features, sampling, train, evaluate, export.",
       PipelineJob::run),
   ;
 
+  // Enum constants are initialised before static fields, so they can be listed here.
+  private static final List<Stages> PIPELINE_ORDER =
+      List.of(INGEST, FEATURES, SAMPLING, TRAIN, EVALUATE, EXPORT);
+
   private final String command;
   private final String description;
   private final Stage stage;
-  private final java.util.function.Supplier<java.util.concurrent.Callable<Integer>> standalone;
 
   Stages(String command, String description, Stage stage) {
     this.command = command;
     this.description = description;
     this.stage = stage;
-    this.standalone = null;
   }
 
-  /**
-   * A subcommand outside the pipeline with its own options (a picocli {@code @Command} built by
-   * {@code standalone}), which sets up Spark itself if it needs it; benchmarks are such commands.
-   */
-  Stages(
-      String command,
-      String description,
-      java.util.function.Supplier<java.util.concurrent.Callable<Integer>> standalone) {
-    this.command = command;
-    this.description = description;
-    this.stage = null;
-    this.standalone = standalone;
-  }
-
-  /**
-   * The stages {@code pipeline} runs, in order: all but generate, standalone commands and itself.
-   */
-  public static java.util.List<Stages> pipelineOrder() {
-    return java.util.Arrays.stream(values())
-        .filter(s -> s.stage != null)
-        .filter(s -> !s.command.equals("generate") && !s.command.equals("pipeline"))
-        .toList();
-  }
-
-  /** The command object of a standalone subcommand, empty for a pipeline stage. */
-  public java.util.Optional<java.util.concurrent.Callable<Integer>> standaloneCommand() {
-    return java.util.Optional.ofNullable(standalone).map(java.util.function.Supplier::get);
+  /** The stages {@code pipeline} runs, in this order. */
+  public static List<Stages> pipelineOrder() {
+    return PIPELINE_ORDER;
   }
 
   public String command() {
@@ -97,11 +71,7 @@ public enum Stages {
     return description;
   }
 
-  /** The stage's work; fails for a standalone subcommand, which has no Stage. */
   public Stage stage() {
-    if (stage == null) {
-      throw new IllegalStateException(command + " is a standalone command, not a pipeline stage");
-    }
     return stage;
   }
 }

@@ -12,7 +12,7 @@ final class TowerErrors {
 
   /** A configuration field holds a value outside what is allowed. */
   static IllegalArgumentException invalidSetting(String field, Object value, String allowed) {
-    return new IllegalArgumentException(
+    return new InvalidArgument(
         "Invalid "
             + field
             + ": got "
@@ -26,13 +26,13 @@ final class TowerErrors {
 
   /** One training or inference row does not match the tower configuration. */
   static IllegalArgumentException invalidInput(String what, int row, Object value, String fix) {
-    return new IllegalArgumentException(
+    return new InvalidArgument(
         "Invalid " + what + " in row " + row + ": got " + render(value) + ". " + fix);
   }
 
   /** A batch as a whole cannot be used. */
   static IllegalArgumentException invalidBatch(String problem, String fix) {
-    return new IllegalArgumentException(problem + ". " + fix);
+    return new InvalidArgument(problem + ". " + fix);
   }
 
   /** Fails unless {@code fieldValues} holds one row per item; {@code where} opens the message. */
@@ -65,7 +65,7 @@ final class TowerErrors {
 
   /** A training graph handed back (e.g. by Spark) does not have this model's parameters. */
   static IllegalArgumentException incompatibleGraph(Object expected, Object actual) {
-    return new IllegalArgumentException(
+    return new InvalidArgument(
         "The trained graph does not match this model's configuration: it has parameters "
             + actual
             + " where "
@@ -76,7 +76,7 @@ final class TowerErrors {
 
   /** Saving or loading a model failed. */
   static IllegalStateException storageFailure(String operation, Object path, Exception cause) {
-    return new IllegalStateException(
+    return new InvalidState(
         "Could not "
             + operation
             + " the two-tower model at "
@@ -96,5 +96,19 @@ final class TowerErrors {
       return "\"" + s + "\"";
     }
     return String.valueOf(value);
+  }
+
+  /** A setting or input the caller can fix. */
+  static final class InvalidArgument extends IllegalArgumentException implements TowerThrowable {
+    InvalidArgument(String message) {
+      super(message);
+    }
+  }
+
+  /** A state the caller can fix (a model folder that cannot be saved or loaded). */
+  static final class InvalidState extends IllegalStateException implements TowerThrowable {
+    InvalidState(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 }

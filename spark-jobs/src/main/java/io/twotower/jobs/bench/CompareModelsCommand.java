@@ -2,7 +2,7 @@ package io.twotower.jobs.bench;
 
 import io.twotower.jobs.ConfigOptions;
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.bench.ModelSelection.Validated;
 import io.twotower.jobs.config.EvaluateConfig.Baseline;
@@ -141,22 +141,13 @@ public final class CompareModelsCommand implements Callable<Integer> {
   /** The --vary combinations, after checking the options (before any Spark work). */
   private List<Map<String, String>> checkedCombinations() {
     if (seeds < 1) {
-      throw JobException.of(
-          "--seeds " + seeds + " is not a number of trainings",
-          "each combination trains at least once",
-          "pass --seeds 1 or more");
+      throw JobErrors.invalidSeeds(seeds);
     }
     if (patience < 1) {
-      throw JobException.of(
-          "--patience " + patience + " is not a number of epochs",
-          "a run stops after that many epochs without a better validation Recall",
-          "pass --patience 1 or more");
+      throw JobErrors.invalidPatience(patience);
     }
     if (selectPer != null && !vary.containsKey(selectPer)) {
-      throw JobException.of(
-          "--select-per " + selectPer + " is not one of the --vary keys " + vary.keySet(),
-          "selection is per value of a varied key",
-          "pass --vary " + selectPer + "=V1,V2 too, or one of " + vary.keySet());
+      throw JobErrors.selectPerNotVaried(selectPer, vary.keySet());
     }
     return combinations(vary);
   }
@@ -400,10 +391,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
       for (Map<String, String> partial : combinations) {
         for (String value : key.getValue().split(",")) {
           if (value.isBlank()) {
-            throw JobException.of(
-                "--vary " + key.getKey() + "=" + key.getValue() + " has an empty value",
-                "values are separated by commas",
-                "list the values as --vary " + key.getKey() + "=V1,V2");
+            throw JobErrors.emptyVaryValue(key.getKey(), key.getValue());
           }
           Map<String, String> next = new LinkedHashMap<>(partial);
           next.put(key.getKey(), value.trim());

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,17 +27,12 @@ public final class ConfigLoader {
     Config fromFile = ConfigFactory.empty();
     if (file != null) {
       if (!Files.isRegularFile(file)) {
-        throw JobException.missingInput(
-            "Config file", file.toAbsolutePath().toString(), "pass an existing file to --config");
+        throw JobErrors.missingConfigFile(file);
       }
       try {
         fromFile = ConfigFactory.parseFile(file.toFile());
       } catch (ConfigException e) {
-        throw JobException.wrap(
-            "Cannot parse config file " + file,
-            e.getMessage(),
-            "fix the HOCON syntax at the line named above",
-            e);
+        throw JobErrors.unparsableConfigFile(file, e);
       }
     }
     try {
@@ -53,8 +48,7 @@ public final class ConfigLoader {
       new DeclaredKeys(declared).requireDeclared(merged, fromFile);
       return merged.getConfig(ROOT);
     } catch (ConfigException e) {
-      throw JobException.wrap(
-          "Invalid configuration", e.getMessage(), "check the key named above", e);
+      throw JobErrors.invalidConfiguration(e);
     }
   }
 

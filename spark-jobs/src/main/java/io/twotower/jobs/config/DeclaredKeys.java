@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -56,17 +56,11 @@ final class DeclaredKeys {
       return;
     }
     String first = unknown.get(0);
-    String others =
-        unknown.size() == 1
-            ? ""
-            : "; also unknown: " + String.join(", ", unknown.subList(1, unknown.size()));
-    throw JobException.of(
-        "Unknown config key " + first + "; did you mean " + nearest(first) + "?",
-        "reference.conf declares no such key (it was set in "
-            + set.get(first).origin().description()
-            + ")"
-            + others,
-        "correct or remove it; reference.conf lists every key with its default");
+    throw JobErrors.unknownConfigKey(
+        first,
+        nearest(first),
+        set.get(first).origin().description(),
+        unknown.subList(1, unknown.size()));
   }
 
   private boolean declared(String key) {

@@ -1,5 +1,6 @@
 package io.twotower.jobs.config;
 
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,7 +85,7 @@ public record EvaluateConfig(List<Integer> ks, List<Baseline> baselines, AlsConf
       List<Double> values = s.raw().getDoubleList(key);
       for (Double v : values) {
         if (!(v > 0) || v.isInfinite()) {
-          throw io.twotower.jobs.JobException.badConfig(
+          throw JobErrors.badConfig(
               PREFIX + ".als.grid." + key, values, "a list of finite numbers > 0");
         }
       }
@@ -103,7 +104,7 @@ public record EvaluateConfig(List<Integer> ks, List<Baseline> baselines, AlsConf
         }
       }
       if (match == null) {
-        throw io.twotower.jobs.JobException.badConfig(
+        throw JobErrors.badConfig(
             PREFIX + ".baselines",
             s.strings("baselines"),
             "a list of " + Settings.allowed(Baseline.class));

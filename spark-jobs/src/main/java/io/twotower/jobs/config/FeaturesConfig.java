@@ -1,6 +1,6 @@
 package io.twotower.jobs.config;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +31,7 @@ public record FeaturesConfig(
       if (!FIELD_NAME.matcher(field).matches()
           || field.equals("user_id")
           || !seen.add(field.toLowerCase(Locale.ROOT))) {
-        throw JobException.badConfig(
+        throw JobErrors.badConfig(
             "two-tower.features.user-fields",
             userFields,
             "distinct column names of the users table besides user_id (a letter, then up to 63"

@@ -2,7 +2,7 @@ package io.twotower.jobs.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.towers.Hyperparameter;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class Settings implements Hyperparameter.Source {
   public int positiveInt(String key) {
     int value = read(key, () -> config.getInt(key));
     if (value <= 0) {
-      throw JobException.badConfig(full(key), value, "a whole number > 0");
+      throw JobErrors.badConfig(full(key), value, "a whole number > 0");
     }
     return value;
   }
@@ -43,7 +43,7 @@ public final class Settings implements Hyperparameter.Source {
   public int nonNegativeInt(String key) {
     int value = read(key, () -> config.getInt(key));
     if (value < 0) {
-      throw JobException.badConfig(full(key), value, "a whole number >= 0");
+      throw JobErrors.badConfig(full(key), value, "a whole number >= 0");
     }
     return value;
   }
@@ -61,7 +61,7 @@ public final class Settings implements Hyperparameter.Source {
   public double positiveDouble(String key) {
     double value = read(key, () -> config.getDouble(key));
     if (!(value > 0) || Double.isInfinite(value)) {
-      throw JobException.badConfig(full(key), value, "a finite number > 0");
+      throw JobErrors.badConfig(full(key), value, "a finite number > 0");
     }
     return value;
   }
@@ -69,7 +69,7 @@ public final class Settings implements Hyperparameter.Source {
   public double doubleIn(String key, double min, double max) {
     double value = read(key, () -> config.getDouble(key));
     if (!(value >= min && value <= max)) {
-      throw JobException.badConfig(full(key), value, "a number in [" + min + ", " + max + "]");
+      throw JobErrors.badConfig(full(key), value, "a number in [" + min + ", " + max + "]");
     }
     return value;
   }
@@ -87,7 +87,7 @@ public final class Settings implements Hyperparameter.Source {
   public List<Integer> positiveInts(String key) {
     List<Integer> values = read(key, () -> config.getIntList(key));
     if (values.stream().anyMatch(v -> v <= 0)) {
-      throw JobException.badConfig(full(key), values, "a list of whole numbers > 0");
+      throw JobErrors.badConfig(full(key), values, "a list of whole numbers > 0");
     }
     return List.copyOf(values);
   }
@@ -111,7 +111,7 @@ public final class Settings implements Hyperparameter.Source {
         return constant;
       }
     }
-    throw JobException.badConfig(full(key), raw, allowed(type));
+    throw JobErrors.badConfig(full(key), raw, allowed(type));
   }
 
   /**
@@ -121,7 +121,7 @@ public final class Settings implements Hyperparameter.Source {
   public <T> T requireValid(Hyperparameter<T> hyperparameter) {
     T value = hyperparameter.read(this);
     if (!hyperparameter.accepts(value)) {
-      throw JobException.badConfig(full(hyperparameter.name()), value, hyperparameter.allowed());
+      throw JobErrors.badConfig(full(hyperparameter.name()), value, hyperparameter.allowed());
     }
     return value;
   }
@@ -138,16 +138,9 @@ public final class Settings implements Hyperparameter.Source {
     try {
       return reader.get();
     } catch (ConfigException.Missing e) {
-      throw JobException.of(
-          "Missing config key " + full(key),
-          "no default in reference.conf and none in your file",
-          "add " + full(key) + " to your .conf file");
+      throw JobErrors.missingConfigKey(full(key));
     } catch (ConfigException.WrongType e) {
-      throw JobException.wrap(
-          "Config key " + full(key) + " has the wrong type",
-          e.getMessage(),
-          "see reference.conf for the expected type",
-          e);
+      throw JobErrors.wrongConfigType(full(key), e);
     }
   }
 

@@ -1,6 +1,6 @@
 package io.twotower.jobs.config;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 
@@ -19,7 +19,7 @@ public record SyntheticConfig(
 
   public SyntheticConfig {
     if (channels > items) {
-      throw JobException.badConfig(
+      throw JobErrors.badConfig(
           "two-tower.synthetic.channels", channels, "at most synthetic.items (" + items + ")");
     }
   }
@@ -43,7 +43,7 @@ public record SyntheticConfig(
     try {
       return LocalDate.parse(raw);
     } catch (DateTimeParseException e) {
-      throw JobException.badConfig("two-tower.synthetic." + key, raw, "a date as yyyy-MM-dd");
+      throw JobErrors.badConfig("two-tower.synthetic." + key, raw, "a date as yyyy-MM-dd");
     }
   }
 }

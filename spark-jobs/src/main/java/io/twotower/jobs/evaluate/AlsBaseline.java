@@ -1,5 +1,9 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.REWARD;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
@@ -85,8 +89,8 @@ public final class AlsBaseline {
   static Fitted fit(Dataset<Row> training, Dataset<Row> itemFeatures, AlsConfig config) {
     List<String> itemIds =
         itemFeatures
-            .select("item_id")
-            .orderBy("item_id")
+            .select(ITEM_ID)
+            .orderBy(ITEM_ID)
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList();
     List<Row> indexRows = new ArrayList<>(itemIds.size());
@@ -99,21 +103,21 @@ public final class AlsBaseline {
             .createDataFrame(
                 indexRows,
                 new StructType()
-                    .add("item_id", DataTypes.StringType, false)
+                    .add(ITEM_ID, DataTypes.StringType, false)
                     .add(ITEM, DataTypes.IntegerType, false));
     StringIndexerModel users =
         new StringIndexer()
-            .setInputCol("user_id")
+            .setInputCol(USER_ID)
             .setOutputCol(USER)
             .setStringOrderType("alphabetAsc")
             .setHandleInvalid("keep")
-            .fit(training.select("user_id"));
+            .fit(training.select(USER_ID));
     Dataset<Row> ratings =
         users
-            .transform(training.select("user_id", "item_id", "reward"))
-            .join(itemIndex, "item_id")
+            .transform(training.select(USER_ID, ITEM_ID, REWARD))
+            .join(itemIndex, ITEM_ID)
             .groupBy(col(USER).cast("int").as(USER), col(ITEM))
-            .agg(sum("reward").cast("float").as("confidence"))
+            .agg(sum(REWARD).cast("float").as("confidence"))
             .persist(StorageLevel.MEMORY_AND_DISK());
     ALSModel model =
         new ALS()
@@ -172,7 +176,7 @@ public final class AlsBaseline {
     }
     Dataset<Row> carved =
         ValidationSplit.carve(training, split).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> fitOn = carved.filter(col("split").equalTo(HeldOutSplit.TRAIN));
+    Dataset<Row> fitOn = carved.filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN));
     Dataset<Row> validation =
         ValidationSplit.queries(carved, split).persist(StorageLevel.MEMORY_AND_DISK());
     AlsConfig best = null;

@@ -1,11 +1,14 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.SCORE;
 import static org.apache.spark.sql.types.DataTypes.FloatType;
 import static org.apache.spark.sql.types.DataTypes.IntegerType;
 import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.apache.spark.sql.types.DataTypes.createArrayType;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.evaluate.ExactTopK.Hit;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
 import io.twotower.jobs.tables.Table;
@@ -31,7 +34,7 @@ import org.apache.spark.sql.types.StructType;
 public final class CorpusRetrieval {
 
   /** Input: the query's history, item indices most recent first (may be empty). */
-  public static final String HISTORY = "history_idx";
+  public static final String HISTORY = HISTORY_IDX;
 
   /**
    * Optional input: the query's user fields (MAP&lt;STRING, INT&gt;, {@code Table.USER_FIELD_IDX}),
@@ -55,7 +58,7 @@ public final class CorpusRetrieval {
           .add(EXCLUDE, createArrayType(StringType, false));
 
   static final StructType CANDIDATE =
-      new StructType().add("item_id", StringType, false).add("score", FloatType, false);
+      new StructType().add(ITEM_ID, StringType, false).add(SCORE, FloatType, false);
 
   private CorpusRetrieval() {}
 
@@ -74,18 +77,10 @@ public final class CorpusRetrieval {
     TableSchemas.require(queries.schema(), REQUIRED, "retrieval queries");
     boolean withUserFields = hasUserFields(queries);
     if (!encoder.userFields().isEmpty() && !withUserFields) {
-      throw JobException.of(
-          "The retrieval queries have no "
-              + USER_FIELDS
-              + " column, but the model's query tower takes the user fields "
-              + encoder.userFields(),
-          "training_examples was written without features.user-fields, or before it was set",
-          "rerun `two-tower features` with features.user-fields = "
-              + encoder.userFields()
-              + ", or use a model trained without user fields");
+      throw JobErrors.queriesWithoutUserFields(USER_FIELDS, encoder.userFields());
     }
     if (k < 1) {
-      throw new IllegalArgumentException("k must be >= 1, was " + k);
+      throw JobErrors.invalidTopK(k);
     }
     Broadcast<ItemCorpus> shared =
         JavaSparkContext.fromSparkContext(queries.sparkSession().sparkContext()).broadcast(corpus);

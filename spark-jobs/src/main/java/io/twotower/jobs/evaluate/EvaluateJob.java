@@ -1,11 +1,15 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static org.apache.spark.sql.functions.col;
+
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
 import io.twotower.jobs.config.EvaluateConfig.Baseline;
 import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
@@ -81,11 +85,7 @@ public final class EvaluateJob {
             .persist(StorageLevel.MEMORY_AND_DISK());
     if (heldOut.isEmpty()) {
       heldOut.unpersist();
-      throw JobException.of(
-          "No held-out examples to evaluate (" + dates + ")",
-          "training_examples has no rows with split = 'test' in that range",
-          "rerun `two-tower features` (features.split = leave-last-out or last-days), or widen"
-              + " --from/--to");
+      throw JobErrors.noHeldOutExamples(dates);
     }
     return heldOut;
   }
@@ -104,7 +104,8 @@ public final class EvaluateJob {
   public static Map<String, RecallAtK.Recall> baselineRecalls(
       DeltaStore store, JobConfig config, Dataset<Row> heldOut) {
     Dataset<Row> items = store.read(Table.ITEM_FEATURES);
-    Dataset<Row> training = store.read(Table.TRAINING_EXAMPLES).filter("split = 'train'");
+    Dataset<Row> training =
+        store.read(Table.TRAINING_EXAMPLES).filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN));
     Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();
     for (Baseline baseline : config.evaluate().baselines()) {
       switch (baseline) {

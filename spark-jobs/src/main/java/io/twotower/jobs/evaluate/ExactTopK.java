@@ -1,5 +1,6 @@
 package io.twotower.jobs.evaluate;
 
+import io.twotower.jobs.JobErrors;
 import java.util.Arrays;
 
 /**
@@ -28,11 +29,10 @@ public final class ExactTopK {
    */
   public static Hit[][] search(ItemCorpus corpus, float[][] queries, int[][] excludedRows, int k) {
     if (k < 1) {
-      throw new IllegalArgumentException("k must be >= 1, was " + k);
+      throw JobErrors.invalidTopK(k);
     }
     if (excludedRows.length != queries.length) {
-      throw new IllegalArgumentException(
-          queries.length + " queries but " + excludedRows.length + " exclusion lists");
+      throw JobErrors.mismatchedExclusions(queries.length, excludedRows.length);
     }
     int q = queries.length;
     int n = corpus.size();
@@ -43,8 +43,7 @@ public final class ExactTopK {
     int[] cursor = new int[q];
     for (int j = 0; j < q; j++) {
       if (queries[j].length != dim) {
-        throw new IllegalArgumentException(
-            "query " + j + " has " + queries[j].length + " values, the corpus " + dim);
+        throw JobErrors.queryDimensionMismatch(j, queries[j].length, dim);
       }
       heaps[j] = new BoundedHeap(Math.min(k, n));
       excluded[j] = excludedRows[j].clone();

@@ -1,14 +1,21 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_union;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.first;
 
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.features.HeldOutSplit;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -49,35 +56,34 @@ public final class HeldOutQueries {
    */
   public static Dataset<Row> from(
       Dataset<Row> examples, DateRange dates, boolean trainingOnlyHistory) {
-    Dataset<Row> test = examples.filter(col("split").equalTo("test"));
+    Dataset<Row> test = examples.filter(col(SPLIT).equalTo(HeldOutSplit.TEST));
     if (trainingOnlyHistory) {
       WindowSpec earliestFirst =
-          Window.partitionBy("user_id")
-              .orderBy(col("ts").asc(), col("item_id").asc())
+          Window.partitionBy(USER_ID)
+              .orderBy(col(TS).asc(), col(ITEM_ID).asc())
               .rowsBetween(Window.unboundedPreceding(), Window.unboundedFollowing());
       test =
-          test.withColumn("history", first(col("history")).over(earliestFirst))
-              .withColumn("history_idx", first(col("history_idx")).over(earliestFirst));
+          test.withColumn(HISTORY, first(col(HISTORY)).over(earliestFirst))
+              .withColumn(HISTORY_IDX, first(col(HISTORY_IDX)).over(earliestFirst));
     }
-    Dataset<Row> held = test;
-    Dataset<Row> heldOut = dates.predicate("dt").map(p -> held.filter(expr(p))).orElse(held);
+    Dataset<Row> heldOut = test.filter(dates.includes(col(DT)));
     Dataset<Row> trained =
         examples
-            .filter(col("split").equalTo("train"))
-            .groupBy("user_id")
-            .agg(collect_set("item_id").as("trained"));
+            .filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN))
+            .groupBy(USER_ID)
+            .agg(collect_set(ITEM_ID).as("trained"));
     Column noItems = array().cast("array<string>");
     List<Column> columns =
         new ArrayList<>(
             List.of(
-                col("user_id"),
-                col("item_id"),
-                col("history_idx"),
-                array_union(coalesce(col("trained"), noItems), coalesce(col("history"), noItems))
+                col(USER_ID),
+                col(ITEM_ID),
+                col(HISTORY_IDX),
+                array_union(coalesce(col("trained"), noItems), coalesce(col(HISTORY), noItems))
                     .as(CorpusRetrieval.EXCLUDE)));
     if (CorpusRetrieval.hasUserFields(examples)) {
       columns.add(col(CorpusRetrieval.USER_FIELDS));
     }
-    return heldOut.join(trained, "user_id", "left").select(columns.toArray(Column[]::new));
+    return heldOut.join(trained, USER_ID, "left").select(columns.toArray(Column[]::new));
   }
 }

@@ -1,5 +1,8 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.FIELD_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -31,14 +34,14 @@ public final class ItemCorpora {
   /** Every item's embedding from the model's item tower. */
   public static ItemCorpus twoTower(TwoTowerModel model, Dataset<Row> itemFeatures) {
     List<CategoricalField> fields = model.config().itemFields();
-    List<Column> columns = new ArrayList<>(List.of(col("item_id"), col("item_idx")));
+    List<Column> columns = new ArrayList<>(List.of(col(ITEM_ID), col(ITEM_IDX)));
     for (CategoricalField field : fields) {
       // An item without a value for a field gets none (zero weight); extra values are cut.
-      Column values = coalesce(col("field_idx").getItem(field.name()), array().cast("array<int>"));
+      Column values = coalesce(col(FIELD_IDX).getItem(field.name()), array().cast("array<int>"));
       columns.add(slice(values, 1, field.maxValues()));
     }
     List<Row> items =
-        itemFeatures.select(columns.toArray(Column[]::new)).orderBy("item_id").collectAsList();
+        itemFeatures.select(columns.toArray(Column[]::new)).orderBy(ITEM_ID).collectAsList();
     int n = items.size();
     List<String> ids = new ArrayList<>(n);
     int[] idx = new int[n];
@@ -69,13 +72,13 @@ public final class ItemCorpora {
    * order.
    */
   public static ItemCorpus popularity(Dataset<Row> itemFeatures, Dataset<Row> trainingRows) {
-    Dataset<Row> counts = trainingRows.groupBy("item_id").agg(count(lit(1)).as("n"));
+    Dataset<Row> counts = trainingRows.groupBy(ITEM_ID).agg(count(lit(1)).as("n"));
     List<Row> items =
         itemFeatures
-            .select("item_id", "item_idx")
-            .join(counts, "item_id", "left")
-            .select(col("item_id"), col("item_idx"), coalesce(col("n"), lit(0L)))
-            .orderBy("item_id")
+            .select(ITEM_ID, ITEM_IDX)
+            .join(counts, ITEM_ID, "left")
+            .select(col(ITEM_ID), col(ITEM_IDX), coalesce(col("n"), lit(0L)))
+            .orderBy(ITEM_ID)
             .collectAsList();
     List<String> ids = new ArrayList<>(items.size());
     float[][] scores = new float[items.size()][];

@@ -1,6 +1,6 @@
 package io.twotower.jobs.evaluate;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.List;
@@ -29,10 +29,7 @@ public final class ItemCorpus implements Serializable {
     this.rowOf = new HashMap<>(itemIds.length * 2);
     for (int row = 0; row < itemIds.length; row++) {
       if (rowOf.put(itemIds[row], row) != null) {
-        throw JobException.of(
-            "Item " + itemIds[row] + " appears twice in the retrieval corpus",
-            "item_features must hold one row per item_id",
-            "rerun the features stage, which writes item_features");
+        throw JobErrors.duplicateCorpusItem(itemIds[row]);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
 import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.array_position;
 import static org.apache.spark.sql.functions.col;
@@ -51,9 +52,9 @@ public final class RecallAtK {
     Dataset<Row> ranked =
         CorpusRetrieval.topK(heldOut, encoder, corpus, maxK)
             .select(
-                array_position(col(CorpusRetrieval.CANDIDATES + ".item_id"), col("item_id"))
+                array_position(col(CorpusRetrieval.CANDIDATES + ".item_id"), col(ITEM_ID))
                     .as("rank"),
-                array_contains(col(CorpusRetrieval.EXCLUDE), col("item_id")).as("excluded"));
+                array_contains(col(CorpusRetrieval.EXCLUDE), col(ITEM_ID)).as("excluded"));
     List<Column> aggregates = new ArrayList<>();
     aggregates.add(sum(when(col("excluded"), 1L).otherwise(0L)));
     for (int k : ks) {

@@ -1,10 +1,9 @@
 package io.twotower.jobs.evaluate;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.TwoTowerModel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +74,7 @@ public final class ShippedModelEncoder implements QueryEncoder {
         deleteRecursively(dir);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot pack the model for the executors", e);
+      throw JobErrors.modelShippingFailure("pack the model for the executors", e);
     }
   }
 
@@ -94,10 +93,7 @@ public final class ShippedModelEncoder implements QueryEncoder {
       for (int u = 0; u < values.length; u++) {
         Integer value = byField.get(userFields.get(u));
         if (value == null) {
-          throw JobException.of(
-              "A query has no value of the user field " + userFields.get(u),
-              "its user_field_idx holds only " + byField.keySet(),
-              "rerun `two-tower features` with features.user-fields = " + userFields);
+          throw JobErrors.queryLacksUserField(userFields.get(u), byField.keySet(), userFields);
         }
         values[u] = new int[] {value};
       }
@@ -139,7 +135,7 @@ public final class ShippedModelEncoder implements QueryEncoder {
       }
       return dir;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot unpack the shipped model on this executor", e);
+      throw JobErrors.modelShippingFailure("unpack the shipped model on this executor", e);
     }
   }
 

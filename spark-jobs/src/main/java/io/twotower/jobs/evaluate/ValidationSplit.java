@@ -1,5 +1,6 @@
 package io.twotower.jobs.evaluate;
 
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
 import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
@@ -26,7 +27,7 @@ public final class ValidationSplit {
    */
   public static Dataset<Row> carve(Dataset<Row> examples, FeaturesConfig split) {
     return HeldOutSplit.assign(
-        examples.filter(col("split").equalTo(HeldOutSplit.TRAIN)).drop("split"), split);
+        examples.filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN)).drop(SPLIT), split);
   }
 
   /** The validation queries of {@code carved} ({@link #carve}), as {@link HeldOutQueries#from}. */

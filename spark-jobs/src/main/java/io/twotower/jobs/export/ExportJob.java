@@ -1,5 +1,10 @@
 package io.twotower.jobs.export;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.MODEL_ID;
+import static io.twotower.jobs.tables.Table.Columns.RANK;
+import static io.twotower.jobs.tables.Table.Columns.SCORE;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -7,7 +12,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.posexplode;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.CorpusRetrieval;
 import io.twotower.jobs.evaluate.ItemCorpora;
@@ -42,7 +47,7 @@ public final class ExportJob {
   public record ExportResult(
       String modelId, long items, long users, long candidates, double seconds) {}
 
-  private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern SAFE_MODEL_ID = Pattern.compile("[A-Za-z0-9._-]+");
 
   private ExportJob() {}
 
@@ -54,11 +59,8 @@ public final class ExportJob {
     long start = System.nanoTime();
     ModelStore models = new ModelStore(store.dataDir());
     String modelId = models.latestId();
-    if (!MODEL_ID.matcher(modelId).matches()) {
-      throw JobException.of(
-          "Unusable model id '" + modelId + "'",
-          "ids name folders and table rows: letters, digits, '.', '_' and '-' only",
-          "retrain, or point models/LATEST at a model folder with such a name");
+    if (!SAFE_MODEL_ID.matcher(modelId).matches()) {
+      throw JobErrors.unusableModelId(modelId);
     }
     TwoTowerModel model = models.load(modelId);
     Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
@@ -83,7 +85,7 @@ public final class ExportJob {
         store
             .read(Table.USER_CANDIDATES)
             .filter(thisModel)
-            .agg(countDistinct("user_id"), count(lit(1)))
+            .agg(countDistinct(USER_ID), count(lit(1)))
             .head();
     ExportResult result =
         new ExportResult(
@@ -127,13 +129,12 @@ public final class ExportJob {
   static Dataset<Row> candidates(String modelId, Dataset<Row> retrieved) {
     return retrieved
         .select(
-            col("user_id"),
-            posexplode(col(CorpusRetrieval.CANDIDATES)).as(new String[] {"pos", "c"}))
+            col(USER_ID), posexplode(col(CorpusRetrieval.CANDIDATES)).as(new String[] {"pos", "c"}))
         .select(
-            lit(modelId).as("model_id"),
-            col("user_id"),
-            col("pos").plus(1).cast("int").as("rank"),
-            col("c.item_id").as("item_id"),
-            col("c.score").as("score"));
+            lit(modelId).as(MODEL_ID),
+            col(USER_ID),
+            col("pos").plus(1).cast("int").as(RANK),
+            col("c.item_id").as(ITEM_ID),
+            col("c.score").as(SCORE));
   }
 }

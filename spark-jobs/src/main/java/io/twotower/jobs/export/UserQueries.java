@@ -1,5 +1,11 @@
 package io.twotower.jobs.export;
 
+import static io.twotower.jobs.tables.Table.Columns.HISTORY;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.array_union;
@@ -38,15 +44,15 @@ public final class UserQueries {
   public static Dataset<Row> from(Dataset<Row> examples, int historyLength) {
     // max over a struct orders by its first field, then the next: the latest ts, and on equal
     // timestamps the greatest item_id, so the pick is deterministic.
-    Column order = struct(col("ts"), col("item_id"));
+    Column order = struct(col(TS), col(ITEM_ID));
     Column latest =
-        max(struct(col("ts"), col("item_id"), col("item_idx"), col("history_idx"), col("history")));
+        max(struct(col(TS), col(ITEM_ID), col(ITEM_IDX), col(HISTORY_IDX), col(HISTORY)));
     Column noItems = array().cast("array<string>");
-    List<Column> aggregates = new ArrayList<>(List.of(collect_set("item_id").as("consumed")));
+    List<Column> aggregates = new ArrayList<>(List.of(collect_set(ITEM_ID).as("consumed")));
     List<Column> columns =
         new ArrayList<>(
             List.of(
-                col("user_id"),
+                col(USER_ID),
                 slice(
                         array_distinct(
                             concat(array(col("latest.item_idx")), col("latest.history_idx"))),
@@ -62,7 +68,7 @@ public final class UserQueries {
       columns.add(col(userFields));
     }
     return examples
-        .groupBy("user_id")
+        .groupBy(USER_ID)
         .agg(latest.as("latest"), aggregates.toArray(Column[]::new))
         .select(columns.toArray(Column[]::new));
   }

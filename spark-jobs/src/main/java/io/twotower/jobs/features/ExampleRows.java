@@ -1,5 +1,15 @@
 package io.twotower.jobs.features;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.REWARD;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
+
 import io.twotower.jobs.config.FeaturesConfig.Reward;
 import io.twotower.jobs.tables.Table;
 import java.io.Serializable;
@@ -23,8 +33,7 @@ final class ExampleRows implements FlatMapFunction<Row, Row>, Serializable {
   /** The training_examples columns this step fills; the candidate's features are joined after. */
   static final StructType SCHEMA =
       new StructType(
-          java.util.stream.Stream.of(
-                  "user_id", "item_id", "ts", "dt", "split", "reward", "history", "history_idx")
+          java.util.stream.Stream.of(USER_ID, ITEM_ID, TS, DT, SPLIT, REWARD, HISTORY, HISTORY_IDX)
               .map(Table.TRAINING_EXAMPLES.requiredColumns()::apply)
               .toArray(org.apache.spark.sql.types.StructField[]::new));
 
@@ -43,11 +52,11 @@ final class ExampleRows implements FlatMapFunction<Row, Row>, Serializable {
     String userId = user.getString(0);
     List<Row> events = new ArrayList<>(user.getList(1));
     events.sort(
-        Comparator.comparing((Row e) -> (Timestamp) e.getAs("ts"))
-            .thenComparing(e -> (String) e.getAs("item_id")));
+        Comparator.comparing((Row e) -> (Timestamp) e.getAs(TS))
+            .thenComparing(e -> (String) e.getAs(ITEM_ID)));
     List<HistoryWindow.Event> timeline = new ArrayList<>(events.size());
     for (Row e : events) {
-      timeline.add(new HistoryWindow.Event(micros(e.getAs("ts")), e.getAs("item_id")));
+      timeline.add(new HistoryWindow.Event(micros(e.getAs(TS)), e.getAs(ITEM_ID)));
     }
     List<List<String>> histories = new HistoryWindow(historyLength).histories(timeline);
     Vocabulary vocab = vocabulary.value();
@@ -62,11 +71,11 @@ final class ExampleRows implements FlatMapFunction<Row, Row>, Serializable {
       out.add(
           RowFactory.create(
               userId,
-              e.getAs("item_id"),
-              e.getAs("ts"),
-              e.getAs("dt"),
-              e.getAs("split"),
-              reward(e.getAs("engagement")),
+              e.getAs(ITEM_ID),
+              e.getAs(TS),
+              e.getAs(DT),
+              e.getAs(SPLIT),
+              reward(e.getAs(ENGAGEMENT)),
               history.toArray(String[]::new),
               encoded));
     }

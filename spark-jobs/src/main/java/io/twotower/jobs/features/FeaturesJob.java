@@ -1,5 +1,16 @@
 package io.twotower.jobs.features;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.FIELD;
+import static io.twotower.jobs.tables.Table.Columns.FIELD_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.REASON;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
+import static io.twotower.jobs.tables.Table.Columns.VALUE;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
@@ -9,7 +20,7 @@ import static org.apache.spark.sql.functions.map_from_arrays;
 import static org.apache.spark.sql.functions.struct;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.FeaturesConfig;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.tables.DeltaStore;
@@ -49,7 +60,7 @@ public final class FeaturesJob {
     Dataset<Row> items = store.read(Table.ITEMS);
     ItemColumns columns = ItemColumns.of(items.schema());
 
-    Dataset<Row> known = events.join(items.select("item_id"), "item_id");
+    Dataset<Row> known = events.join(items.select(ITEM_ID), ITEM_ID);
     long unknown =
         Quarantine.write(
             store,
@@ -57,10 +68,10 @@ public final class FeaturesJob {
             "events",
             events
                 .join(
-                    items.select("item_id"),
-                    events.col("item_id").equalTo(items.col("item_id")),
+                    items.select(ITEM_ID),
+                    events.col(ITEM_ID).equalTo(items.col(ITEM_ID)),
                     "left_anti")
-                .withColumn("reason", lit("item_id not in the items table")));
+                .withColumn(REASON, lit("item_id not in the items table")));
     if (unknown > 0) {
       LOG.warn(String.format("%,d events reference unknown items -> quarantine", unknown));
     }
@@ -88,13 +99,13 @@ public final class FeaturesJob {
 
     Dataset<Row> examples =
         labelled
-            .groupBy("user_id")
-            .agg(collect_list(struct("ts", "item_id", "engagement", "dt", "split")).as("events"))
+            .groupBy(USER_ID)
+            .agg(collect_list(struct(TS, ITEM_ID, ENGAGEMENT, DT, SPLIT)).as("events"))
             .flatMap(
                 new ExampleRows(settings.historyLength(), settings.reward(), shared),
                 Encoders.row(ExampleRows.SCHEMA))
-            .join(itemFeatures, "item_id");
-    examples = dates.predicate("dt").map(examples::where).orElse(examples);
+            .join(itemFeatures, ITEM_ID);
+    examples = examples.where(dates.includes(col(DT)));
     StructType written = Table.TRAINING_EXAMPLES.requiredColumns();
     if (users != null) {
       examples = users.join(examples, shared);
@@ -104,7 +115,7 @@ public final class FeaturesJob {
     if (dates.isAll()) {
       store.overwrite(Table.TRAINING_EXAMPLES, examples);
     } else {
-      store.replaceWhere(Table.TRAINING_EXAMPLES, examples, dates.predicate("dt").orElseThrow());
+      store.replaceWhere(Table.TRAINING_EXAMPLES, examples, dates.predicate(DT).orElseThrow());
     }
     labelled.unpersist();
     report(store, dates, vocabulary, columns);
@@ -114,15 +125,8 @@ public final class FeaturesJob {
   private static void requireSameUserFields(Vocabulary vocabulary, FeaturesConfig settings) {
     List<String> configured = settings.userFields().stream().sorted().toList();
     if (!vocabulary.userFields().equals(configured)) {
-      throw JobException.of(
-          "features.user-fields = "
-              + settings.userFields()
-              + " but the vocabularies hold the user fields "
-              + vocabulary.userFields(),
-          "a dated run (--date) encodes with the vocabularies of the last full run",
-          "run `two-tower features` without --date to rebuild them, or set features.user-fields"
-              + " = "
-              + vocabulary.userFields());
+      throw JobErrors.userFieldsDifferFromVocabulary(
+          settings.userFields(), vocabulary.userFields());
     }
   }
 
@@ -130,17 +134,17 @@ public final class FeaturesJob {
   static Dataset<Row> occurrences(Dataset<Row> labelled, Dataset<Row> items, ItemColumns columns) {
     Dataset<Row> all =
         labelled
-            .where(col("split").equalTo(HeldOutSplit.TRAIN))
-            .select(lit(Vocabulary.ITEM_FIELD).as("field"), col("item_id").as("value"));
+            .where(col(SPLIT).equalTo(HeldOutSplit.TRAIN))
+            .select(lit(Vocabulary.ITEM_FIELD).as(FIELD), col(ITEM_ID).as(VALUE));
     for (String name : columns.singleValued()) {
-      all = all.unionByName(items.select(lit(name).as("field"), orNone(col(name)).as("value")));
+      all = all.unionByName(items.select(lit(name).as(FIELD), orNone(col(name)).as(VALUE)));
     }
     for (String name : columns.multiValued()) {
       all =
           all.unionByName(
               items
-                  .select(lit(name).as("field"), explode_outer(col(name)).as("value"))
-                  .select(col("field"), orNone(col("value")).as("value")));
+                  .select(lit(name).as(FIELD), explode_outer(col(name)).as(VALUE))
+                  .select(col(FIELD), orNone(col(VALUE)).as(VALUE)));
     }
     return all;
   }
@@ -151,8 +155,8 @@ public final class FeaturesJob {
     List<String> fields = columns.all();
     StructType schema =
         new StructType()
-            .add("item_id", DataTypes.StringType, false)
-            .add("item_idx", DataTypes.IntegerType, false);
+            .add(ITEM_ID, DataTypes.StringType, false)
+            .add(ITEM_IDX, DataTypes.IntegerType, false);
     for (String field : fields) {
       schema =
           schema.add("f_" + field, DataTypes.createArrayType(DataTypes.IntegerType, false), false);
@@ -168,12 +172,12 @@ public final class FeaturesJob {
         fields.isEmpty()
             ? map_from_arrays(array().cast("array<string>"), array().cast("array<array<int>>"))
             : map_from_arrays(array(names), array(values));
-    return encoded.select(col("item_id"), col("item_idx"), fieldIdx.as("field_idx"));
+    return encoded.select(col(ITEM_ID), col(ITEM_IDX), fieldIdx.as(FIELD_IDX));
   }
 
   private static Row encodeItem(Row item, ItemColumns columns, Vocabulary vocab) {
     List<Object> values = new ArrayList<>();
-    String id = item.getAs("item_id");
+    String id = item.getAs(ITEM_ID);
     values.add(id);
     values.add(vocab.index(Vocabulary.ITEM_FIELD, id));
     for (String field : columns.singleValued()) {
@@ -221,8 +225,8 @@ public final class FeaturesJob {
   private static void report(
       DeltaStore store, DateRange dates, Vocabulary vocabulary, ItemColumns columns) {
     Dataset<Row> written = store.read(Table.TRAINING_EXAMPLES);
-    written = dates.predicate("dt").map(written::where).orElse(written);
-    List<Row> bySplit = written.groupBy("split").count().orderBy("split").collectAsList();
+    written = written.where(dates.includes(col(DT)));
+    List<Row> bySplit = written.groupBy(SPLIT).count().orderBy(SPLIT).collectAsList();
     StringBuilder line = new StringBuilder("training examples (" + dates + "):");
     for (Row row : bySplit) {
       line.append(String.format(" %s=%,d", row.getString(0), row.getLong(1)));

@@ -1,5 +1,10 @@
 package io.twotower.jobs.features;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_sub;
@@ -55,22 +60,22 @@ public final class HeldOutSplit {
 
   private static Dataset<Row> leaveLastN(Dataset<Row> events, int n) {
     WindowSpec latestFirst =
-        Window.partitionBy("user_id").orderBy(col("ts").desc(), col("item_id").desc());
-    WindowSpec user = Window.partitionBy("user_id");
+        Window.partitionBy(USER_ID).orderBy(col(TS).desc(), col(ITEM_ID).desc());
+    WindowSpec user = Window.partitionBy(USER_ID);
     return events
         .withColumn("_rank", row_number().over(latestFirst))
         .withColumn("_events", count(lit(1)).over(user))
         .withColumn(
-            "split", when(col("_rank").leq(n).and(col("_events").gt(n)), TEST).otherwise(TRAIN))
+            SPLIT, when(col("_rank").leq(n).and(col("_events").gt(n)), TEST).otherwise(TRAIN))
         .drop("_rank", "_events");
   }
 
   private static Dataset<Row> lastDays(Dataset<Row> events, int testDays) {
-    Dataset<Row> lastDay = events.agg(max("dt").as("_last"));
+    Dataset<Row> lastDay = events.agg(max(DT).as("_last"));
     return events
         .crossJoin(lastDay)
         .withColumn(
-            "split", when(col("dt").gt(date_sub(col("_last"), testDays)), TEST).otherwise(TRAIN))
+            SPLIT, when(col(DT).gt(date_sub(col("_last"), testDays)), TEST).otherwise(TRAIN))
         .drop("_last");
   }
 }

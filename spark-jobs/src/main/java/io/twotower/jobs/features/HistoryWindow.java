@@ -1,5 +1,6 @@
 package io.twotower.jobs.features;
 
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,7 +17,7 @@ public final class HistoryWindow {
 
   public HistoryWindow(int n) {
     if (n <= 0) {
-      throw new IllegalArgumentException("history length must be > 0, got " + n);
+      throw JobErrors.invalidHistoryLength(n);
     }
     this.n = n;
   }
@@ -46,7 +47,7 @@ public final class HistoryWindow {
       }
       for (int i = groupStart; i < groupEnd; i++) {
         if (i > groupStart && events.get(i).timeMicros() < events.get(i - 1).timeMicros()) {
-          throw new IllegalArgumentException("events must be sorted by time");
+          throw JobErrors.eventsNotSortedByTime();
         }
         out.add(historyExcluding(recent, events.get(i).item()));
       }
@@ -55,7 +56,7 @@ public final class HistoryWindow {
       }
       groupStart = groupEnd;
       if (groupStart < events.size() && events.get(groupStart).timeMicros() < time) {
-        throw new IllegalArgumentException("events must be sorted by time");
+        throw JobErrors.eventsNotSortedByTime();
       }
     }
     return out;

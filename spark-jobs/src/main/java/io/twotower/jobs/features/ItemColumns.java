@@ -1,6 +1,6 @@
 package io.twotower.jobs.features;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.types.ArrayType;
@@ -28,10 +28,7 @@ public record ItemColumns(List<String> singleValued, List<String> multiValued)
           && array.elementType().equals(DataTypes.StringType)) {
         multi.add(field.name());
       } else {
-        throw JobException.of(
-            "items column " + field.name() + " has type " + field.dataType().simpleString(),
-            "item features must be categorical: STRING (single-valued) or ARRAY<STRING> (multi-valued)",
-            "cast it to a string (bucketise numbers) or drop it at ingest");
+        throw JobErrors.nonCategoricalItemColumn(field.name(), field.dataType().simpleString());
       }
     }
     return new ItemColumns(List.copyOf(single), List.copyOf(multi));

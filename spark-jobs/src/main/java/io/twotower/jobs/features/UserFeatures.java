@@ -1,12 +1,16 @@
 package io.twotower.jobs.features;
 
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.FIELD;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
+import static io.twotower.jobs.tables.Table.Columns.VALUE;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map_from_arrays;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import java.util.ArrayList;
@@ -36,45 +40,29 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
   /** The configured fields' columns of the users table, checked; fails naming what is wrong. */
   static UserFeatures read(DeltaStore store, List<String> fields) {
     if (!store.exists(Table.USERS)) {
-      throw JobException.of(
-          "features.user-fields = "
-              + fields
-              + " but there is no users table at "
-              + store.path(Table.USERS),
-          "only sources with user attributes write it (synthetic does; MovieLens has none)",
-          "set features.user-fields = [] for this source, or ingest one with user attributes");
+      throw JobErrors.noUsersTable(fields, store.path(Table.USERS));
     }
     Dataset<Row> users = store.read(Table.USERS);
     List<String> strings = new ArrayList<>();
     for (StructField column : users.schema().fields()) {
-      if (column.dataType().equals(DataTypes.StringType) && !column.name().equals("user_id")) {
+      if (column.dataType().equals(DataTypes.StringType) && !column.name().equals(USER_ID)) {
         strings.add(column.name());
       }
     }
     for (String field : fields) {
       if (!strings.contains(field)) {
-        throw JobException.of(
-            "features.user-fields names '" + field + "', which is not a STRING column of users",
-            "the users table at " + store.path(Table.USERS) + " has the STRING columns " + strings,
-            "set features.user-fields to some of " + strings + " (or [] for none)");
+        throw JobErrors.userFieldNotInUsers(field, store.path(Table.USERS), strings);
       }
     }
     Column[] columns = new Column[fields.size() + 1];
-    columns[0] = col("user_id");
+    columns[0] = col(USER_ID);
     for (int f = 0; f < fields.size(); f++) {
       columns[f + 1] = col(fields.get(f));
     }
     Dataset<Row> selected = users.select(columns);
-    long duplicated = selected.groupBy("user_id").count().where("count > 1").count();
+    long duplicated = selected.groupBy(USER_ID).count().where(col(COUNT).gt(1)).count();
     if (duplicated > 0) {
-      throw JobException.of(
-          "The users table at "
-              + store.path(Table.USERS)
-              + " has several rows for "
-              + duplicated
-              + " user_id values",
-          "a user field takes one value per user",
-          "keep one row per user_id in the source's users, then rerun ingest");
+      throw JobErrors.duplicateUsers(store.path(Table.USERS), duplicated);
     }
     return new UserFeatures(List.copyOf(fields), selected);
   }
@@ -85,8 +73,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
     for (String field : fields) {
       Dataset<Row> values =
           users.select(
-              lit(Vocabulary.userField(field)).as("field"),
-              FeaturesJob.orNone(col(field)).as("value"));
+              lit(Vocabulary.userField(field)).as(FIELD), FeaturesJob.orNone(col(field)).as(VALUE));
       all = all == null ? values : all.unionByName(values);
     }
     return all;
@@ -97,7 +84,7 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
    * the {@link Vocabulary#NONE} index for users without a row in {@code users}.
    */
   Dataset<Row> join(Dataset<Row> examples, Broadcast<Vocabulary> vocabulary) {
-    StructType schema = new StructType().add("user_id", DataTypes.StringType, false);
+    StructType schema = new StructType().add(USER_ID, DataTypes.StringType, false);
     for (String field : fields) {
       schema = schema.add("u_" + field, DataTypes.IntegerType, false);
     }
@@ -124,9 +111,9 @@ record UserFeatures(List<String> fields, Dataset<Row> users) {
             .toArray(Column[]::new);
     String column = Table.USER_FIELD_IDX.name();
     Dataset<Row> byUser =
-        encoded.select(col("user_id"), map_from_arrays(array(keys), array(indices)).as(column));
+        encoded.select(col(USER_ID), map_from_arrays(array(keys), array(indices)).as(column));
     return examples
-        .join(byUser, "user_id", "left")
+        .join(byUser, USER_ID, "left")
         .withColumn(column, coalesce(col(column), map_from_arrays(array(keys), array(none))));
   }
 }

@@ -1,10 +1,16 @@
 package io.twotower.jobs.features;
 
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.FIELD;
+import static io.twotower.jobs.tables.Table.Columns.IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.VALUE;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 
+import io.twotower.jobs.JobErrors;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,7 +36,7 @@ import org.apache.spark.unsafe.hash.Murmur3_x86_32;
  */
 public final class Vocabulary implements Serializable {
 
-  public static final String ITEM_FIELD = "item_id";
+  public static final String ITEM_FIELD = ITEM_ID;
   public static final String NONE = "<none>";
 
   /**
@@ -62,17 +68,17 @@ public final class Vocabulary implements Serializable {
   public static Dataset<Row> build(Dataset<Row> occurrences, int minCount, int oovBuckets) {
     Dataset<Row> counted =
         occurrences
-            .groupBy("field", "value")
-            .agg(count(lit(1)).as("count"))
-            .filter(col("count").geq(minCount));
+            .groupBy(FIELD, VALUE)
+            .agg(count(lit(1)).as(COUNT))
+            .filter(col(COUNT).geq(minCount));
     Dataset<Row> indexed =
         counted.withColumn(
-            "idx",
+            IDX,
             row_number()
-                .over(Window.partitionBy("field").orderBy(col("count").desc(), col("value").asc()))
+                .over(Window.partitionBy(FIELD).orderBy(col(COUNT).desc(), col(VALUE).asc()))
                 .minus(1)
                 .cast("int"));
-    Dataset<Row> sizes = indexed.groupBy("field").agg(count(lit(1)).cast("int").as("size"));
+    Dataset<Row> sizes = indexed.groupBy(FIELD).agg(count(lit(1)).cast("int").as("size"));
     List<Row> bucketRows = new ArrayList<>();
     for (Row size : sizes.collectAsList()) {
       for (int k = 0; k < oovBuckets; k++) {
@@ -82,9 +88,8 @@ public final class Vocabulary implements Serializable {
     }
     SparkSession spark = occurrences.sparkSession();
     Dataset<Row> oov =
-        spark.createDataFrame(
-            bucketRows, indexed.select("field", "value", "idx", "count").schema());
-    return indexed.select("field", "value", "idx", "count").unionByName(oov);
+        spark.createDataFrame(bucketRows, indexed.select(FIELD, VALUE, IDX, COUNT).schema());
+    return indexed.select(FIELD, VALUE, IDX, COUNT).unionByName(oov);
   }
 
   /** The in-memory encoder from the vocabularies table's rows (field, value, idx, count). */
@@ -93,10 +98,10 @@ public final class Vocabulary implements Serializable {
     Map<String, Integer> vocabSizes = new TreeMap<>();
     Map<String, Integer> buckets = new TreeMap<>();
     for (Row row : rows) {
-      String field = row.getAs("field");
-      String value = row.getAs("value");
-      int idx = row.getAs("idx");
-      if (value.startsWith(OOV_PREFIX) && ((Number) row.getAs("count")).longValue() == 0L) {
+      String field = row.getAs(FIELD);
+      String value = row.getAs(VALUE);
+      int idx = row.getAs(IDX);
+      if (value.startsWith(OOV_PREFIX) && ((Number) row.getAs(COUNT)).longValue() == 0L) {
         buckets.merge(field, 1, Integer::sum);
       } else {
         indices.computeIfAbsent(field, f -> new HashMap<>()).put(value, idx);
@@ -108,7 +113,7 @@ public final class Vocabulary implements Serializable {
 
   /** Reads the whole table into an encoder (the driver holds it; it is broadcast to executors). */
   public static Vocabulary fromTable(Dataset<Row> table) {
-    return fromRows(table.select("field", "value", "idx", "count").collectAsList());
+    return fromRows(table.select(FIELD, VALUE, IDX, COUNT).collectAsList());
   }
 
   /** Index of {@code value} in {@code field}: its own, or its out-of-vocabulary bucket. */
@@ -119,7 +124,7 @@ public final class Vocabulary implements Serializable {
     }
     int h = buckets.getOrDefault(field, 0);
     if (h == 0) {
-      throw new IllegalStateException("No vocabulary for field " + field);
+      throw JobErrors.noVocabulary(field);
     }
     return vocabSizes.getOrDefault(field, 0) + Math.floorMod(hash(value), h);
   }

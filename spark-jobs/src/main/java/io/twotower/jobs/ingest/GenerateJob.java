@@ -1,5 +1,9 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
 
@@ -40,10 +44,10 @@ public final class GenerateJob {
     Dataset<Row> events =
         log.events()
             .select(
-                col("user_id"),
-                col("item_id"),
-                call_function("unix_seconds", col("ts")).as("timestamp"),
-                col("engagement"));
+                col(USER_ID),
+                col(ITEM_ID),
+                call_function("unix_seconds", col(TS)).as("timestamp"),
+                col(ENGAGEMENT));
     write(events, root.resolve("events"));
     write(log.items(), root.resolve("items"));
     write(log.users(), root.resolve("users"));

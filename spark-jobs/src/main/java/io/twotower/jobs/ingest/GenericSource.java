@@ -1,5 +1,8 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_compact;
 import static org.apache.spark.sql.functions.array_remove;
@@ -13,7 +16,7 @@ import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.SourceConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +73,7 @@ public final class GenericSource {
   public static RawLog read(SparkSession spark, SourceConfig config) {
     String format = config.genericFormat().trim().toLowerCase(Locale.ROOT);
     if (!format.equals("csv") && !format.equals("parquet")) {
-      throw JobException.badConfig(
+      throw JobErrors.badConfig(
           "two-tower.source.generic.format", config.genericFormat(), "csv | parquet");
     }
     Dataset<Row> events = load(spark, format, "events", config.genericEventsPath());
@@ -81,23 +84,11 @@ public final class GenericSource {
   private static Dataset<Row> load(SparkSession spark, String format, String what, String path) {
     String key = "two-tower.source.generic." + what + "-path";
     if (path == null || path.isBlank()) {
-      throw JobException.of(
-          "No generic " + what + " path set",
-          "source.kind = generic reads events and items from files, and " + key + " is empty",
-          "set "
-              + key
-              + " to a "
-              + format
-              + " file, folder or glob (in your .conf or with --set "
-              + key.substring("two-tower.".length())
-              + "=<path>)");
+      throw JobErrors.genericPathNotSet(what, key, format);
     }
     String absolute = SourceFiles.absolute(path);
     if (!SourceFiles.exists(spark, absolute)) {
-      throw JobException.of(
-          "Generic " + what + " not found at " + absolute,
-          "no file or folder matches " + key + " = " + path,
-          "check the path (relative paths start from " + SourceFiles.absolute(".") + ")");
+      throw JobErrors.genericPathNotFound(what, absolute, key, path, SourceFiles.absolute("."));
     }
     return format.equals("csv")
         ? spark.read().option("header", "true").option("inferSchema", "false").csv(absolute)
@@ -105,15 +96,15 @@ public final class GenericSource {
   }
 
   private static Dataset<Row> events(Dataset<Row> events, SourceConfig config) {
-    requireColumns(events, "events", config.genericEventsPath(), "user_id", "item_id", "timestamp");
+    requireColumns(events, "events", config.genericEventsPath(), USER_ID, ITEM_ID, "timestamp");
     List<Column> columns =
         new ArrayList<>(
             List.of(
-                col("user_id").cast("string").as("user_id"),
-                col("item_id").cast("string").as("item_id"),
+                col(USER_ID).cast("string").as(USER_ID),
+                col(ITEM_ID).cast("string").as(ITEM_ID),
                 col("timestamp")));
-    if (List.of(events.columns()).contains("engagement")) {
-      columns.add(col("engagement"));
+    if (List.of(events.columns()).contains(ENGAGEMENT)) {
+      columns.add(col(ENGAGEMENT));
     }
     columns.add(input_file_name().as(RawLog.SOURCE_FILE));
     columns.add(monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
@@ -121,23 +112,18 @@ public final class GenericSource {
   }
 
   private static Dataset<Row> items(Dataset<Row> items, SourceConfig config) {
-    requireColumns(items, "items", config.genericItemsPath(), "item_id");
+    requireColumns(items, "items", config.genericItemsPath(), ITEM_ID);
     List<String> multiValued = config.genericMultiValuedColumns();
     List<String> missing =
         multiValued.stream().filter(c -> !List.of(items.columns()).contains(c)).toList();
     if (!missing.isEmpty()) {
-      throw JobException.of(
-          "Multi-valued item column(s) " + String.join(", ", missing) + " not in the items",
-          "two-tower.source.generic.multi-valued-columns lists them; the items at "
-              + config.genericItemsPath()
-              + " have "
-              + String.join(", ", items.columns()),
-          "fix the list or the column names");
+      throw JobErrors.multiValuedColumnsNotInItems(
+          missing, config.genericItemsPath(), List.of(items.columns()));
     }
     StructType schema = items.schema();
-    List<Column> columns = new ArrayList<>(List.of(col("item_id").cast("string").as("item_id")));
+    List<Column> columns = new ArrayList<>(List.of(col(ITEM_ID).cast("string").as(ITEM_ID)));
     for (String name : items.columns()) {
-      if (name.equals("item_id")) {
+      if (name.equals(ITEM_ID)) {
         continue;
       }
       DataType type = schema.apply(name).dataType();
@@ -166,10 +152,7 @@ public final class GenericSource {
     List<String> present = List.of(rows.columns());
     List<String> missing = List.of(required).stream().filter(c -> !present.contains(c)).toList();
     if (!missing.isEmpty()) {
-      throw JobException.of(
-          "Generic " + what + " at " + path + " lack column(s) " + String.join(", ", missing),
-          "found columns: " + String.join(", ", present),
-          "rename the columns (layout: Javadoc of io.twotower.jobs.ingest.GenericSource)");
+      throw JobErrors.genericFilesLackColumns(what, path, missing, present);
     }
   }
 }

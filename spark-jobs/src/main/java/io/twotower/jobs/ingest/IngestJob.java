@@ -1,5 +1,9 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
@@ -60,13 +64,11 @@ public final class IngestJob {
       }
       // One file per day: all rows of a day meet in one task.
       Dataset<Row> events =
-          log.events()
-              .repartition(col("dt"))
-              .sortWithinPartitions("dt", "user_id", "ts", "item_id");
+          log.events().repartition(col(DT)).sortWithinPartitions(DT, USER_ID, TS, ITEM_ID);
       if (dates.isAll()) {
         store.overwrite(Table.EVENTS, events);
       } else {
-        store.replaceWhere(Table.EVENTS, events, dates.predicate("dt").orElseThrow());
+        store.replaceWhere(Table.EVENTS, events, dates.predicate(DT).orElseThrow());
       }
       Quarantine.write(store, STAGE, raw.source() + "/items", log.rejectedItems());
       // A ranged run owns only its days' rejects; undated rejects are counted with each run.

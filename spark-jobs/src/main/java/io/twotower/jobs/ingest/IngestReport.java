@@ -1,5 +1,9 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
@@ -46,13 +50,12 @@ public record IngestReport(
         log.events()
             .agg(
                 count("*"),
-                countDistinct(col("user_id")),
-                countDistinct(col("item_id")),
-                min("dt"),
-                max("dt"))
+                countDistinct(col(USER_ID)),
+                countDistinct(col(ITEM_ID)),
+                min(DT),
+                max(DT))
             .head();
-    Row perDay =
-        log.events().groupBy("dt").count().agg(count("*"), min("count"), max("count")).head();
+    Row perDay = log.events().groupBy(DT).count().agg(count("*"), min(COUNT), max(COUNT)).head();
     return new IngestReport(
         source,
         dates,

@@ -1,8 +1,12 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
@@ -14,7 +18,7 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.year;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -71,13 +75,13 @@ public final class IngestValidation {
    */
   public static ValidatedLog validate(RawLog raw, DateRange dates) {
     Dataset<Row> items = checkItems(raw.items(), raw.source());
-    Dataset<Row> knownItems = items.where(col(REASON).isNull()).select(col("item_id"));
+    Dataset<Row> knownItems = items.where(col(REASON).isNull()).select(col(ITEM_ID));
     Dataset<Row> events = checkEvents(raw.events(), knownItems, dates, raw.source());
     return new ValidatedLog(events, items, featureColumns(raw.items()));
   }
 
   static Dataset<Row> checkItems(Dataset<Row> raw, String source) {
-    require(raw, "items", source, "item_id", RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER);
+    require(raw, "items", source, ITEM_ID, RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER);
     List<String> features = featureColumns(raw);
     for (String feature : features) {
       DataType type = raw.schema().apply(feature).dataType();
@@ -85,13 +89,10 @@ public final class IngestValidation {
           type instanceof StringType
               || (type instanceof ArrayType array && array.elementType() instanceof StringType);
       if (!ok) {
-        throw JobException.of(
-            "Item column " + feature + " from " + source + " is " + type.simpleString(),
-            "item features are categorical: string (one value) or array<string> (several)",
-            "convert or drop the column in the source");
+        throw JobErrors.nonCategoricalSourceItemColumn(feature, source, type.simpleString());
       }
     }
-    Dataset<Row> items = raw.withColumn("item_id", trim(col("item_id").cast("string")));
+    Dataset<Row> items = raw.withColumn(ITEM_ID, trim(col(ITEM_ID).cast("string")));
     List<Column> order =
         new ArrayList<>(List.of(col(RawLog.SOURCE_FILE), col(RawLog.SOURCE_ORDER)));
     if (!features.isEmpty()) {
@@ -99,9 +100,9 @@ public final class IngestValidation {
       order.add(to_json(struct(features.stream().map(c -> col(c)).toArray(Column[]::new))));
     }
     Column rank =
-        row_number().over(Window.partitionBy(col("item_id")).orderBy(order.toArray(Column[]::new)));
+        row_number().over(Window.partitionBy(col(ITEM_ID)).orderBy(order.toArray(Column[]::new)));
     Column reason =
-        when(isBlank(col("item_id")), lit(MISSING_ITEM))
+        when(isBlank(col(ITEM_ID)), lit(MISSING_ITEM))
             .when(rank.gt(1), lit(DUPLICATE_ITEM))
             .otherwise(lit(null).cast("string"));
     return items.withColumn(REASON, reason);
@@ -109,37 +110,36 @@ public final class IngestValidation {
 
   static Dataset<Row> checkEvents(
       Dataset<Row> raw, Dataset<Row> knownItems, DateRange dates, String source) {
-    require(raw, "events", source, "user_id", "item_id", "timestamp");
+    require(raw, "events", source, USER_ID, ITEM_ID, "timestamp");
     require(raw, "events", source, RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER);
-    boolean hasEngagement = List.of(raw.columns()).contains("engagement");
+    boolean hasEngagement = List.of(raw.columns()).contains(ENGAGEMENT);
     Column ts = parseTimestamp(raw, source);
     Column engagement = hasEngagement ? parseEngagement(raw, source) : lit(1.0);
     List<Column> columns =
         new ArrayList<>(
             List.of(
-                trim(col("user_id").cast("string")).as("user_id"),
-                trim(col("item_id").cast("string")).as("item_id"),
-                ts.as("ts"),
-                engagement.as("engagement"),
+                trim(col(USER_ID).cast("string")).as(USER_ID),
+                trim(col(ITEM_ID).cast("string")).as(ITEM_ID),
+                ts.as(TS),
+                engagement.as(ENGAGEMENT),
                 col("timestamp").cast("string").as("raw_timestamp")));
     if (hasEngagement) {
-      columns.add(col("engagement").cast("string").as("raw_engagement"));
+      columns.add(col(ENGAGEMENT).cast("string").as("raw_engagement"));
     }
     columns.add(col(RawLog.SOURCE_FILE));
     columns.add(col(RawLog.SOURCE_ORDER));
     Dataset<Row> events =
-        raw.select(columns.toArray(Column[]::new)).withColumn("dt", utcDate(col("ts")));
+        raw.select(columns.toArray(Column[]::new)).withColumn(DT, utcDate(col(TS)));
     if (!dates.isAll()) {
-      events = events.where(col("dt").isNull().or(expr(dates.predicate("dt").orElseThrow())));
+      events = events.where(col(DT).isNull().or(dates.includes(col(DT))));
     }
 
-    Column engagementValue = col("engagement");
+    Column engagementValue = col(ENGAGEMENT);
     Column reason =
-        when(isBlank(col("user_id")), lit(MISSING_USER))
-            .when(isBlank(col("item_id")), lit(MISSING_ITEM))
-            .when(col("ts").isNull(), lit(BAD_TIMESTAMP))
-            .when(
-                year(col("ts")).lt(1900).or(year(col("ts")).gt(2200)), lit(TIMESTAMP_OUT_OF_RANGE))
+        when(isBlank(col(USER_ID)), lit(MISSING_USER))
+            .when(isBlank(col(ITEM_ID)), lit(MISSING_ITEM))
+            .when(col(TS).isNull(), lit(BAD_TIMESTAMP))
+            .when(year(col(TS)).lt(1900).or(year(col(TS)).gt(2200)), lit(TIMESTAMP_OUT_OF_RANGE))
             .when(engagementValue.isNull(), lit(BAD_ENGAGEMENT))
             .when(
                 isnan(engagementValue)
@@ -151,7 +151,7 @@ public final class IngestValidation {
 
     events =
         events
-            .join(knownItems.withColumn("known_item", lit(true)), "item_id", "left")
+            .join(knownItems.withColumn("known_item", lit(true)), ITEM_ID, "left")
             .withColumn(
                 REASON,
                 when(col(REASON).isNull().and(col("known_item").isNull()), lit(UNKNOWN_ITEM))
@@ -160,14 +160,14 @@ public final class IngestValidation {
 
     List<Column> order =
         new ArrayList<>(
-            List.of(col(RawLog.SOURCE_FILE), col(RawLog.SOURCE_ORDER), col("engagement")));
+            List.of(col(RawLog.SOURCE_FILE), col(RawLog.SOURCE_ORDER), col(ENGAGEMENT)));
     if (hasEngagement) {
       order.add(col("raw_engagement"));
     }
     Column rank =
         row_number()
             .over(
-                Window.partitionBy(col("user_id"), col("item_id"), col("ts"), col(REASON))
+                Window.partitionBy(col(USER_ID), col(ITEM_ID), col(TS), col(REASON))
                     .orderBy(order.toArray(Column[]::new)));
     return events.withColumn(
         REASON,
@@ -197,10 +197,7 @@ public final class IngestValidation {
       return when(text.rlike("^[+-]?[0-9]+(\\.[0-9]*)?$"), fromEpochSeconds(text.cast("double")))
           .otherwise(text.cast(DataTypes.TimestampType));
     }
-    throw JobException.of(
-        "Event column timestamp from " + source + " is " + type.simpleString(),
-        "timestamps are epoch seconds (a number), ISO-8601 strings or timestamps",
-        "convert the column in the source");
+    throw JobErrors.unreadableTimestamp(source, type.simpleString());
   }
 
   private static Column fromEpochSeconds(Column seconds) {
@@ -214,14 +211,11 @@ public final class IngestValidation {
   }
 
   private static Column parseEngagement(Dataset<Row> raw, String source) {
-    DataType type = raw.schema().apply("engagement").dataType();
+    DataType type = raw.schema().apply(ENGAGEMENT).dataType();
     if (type instanceof NumericType || type instanceof StringType) {
-      return col("engagement").cast("double");
+      return col(ENGAGEMENT).cast("double");
     }
-    throw JobException.of(
-        "Event column engagement from " + source + " is " + type.simpleString(),
-        "engagement is a number (e.g. a rating or a watch fraction)",
-        "convert the column in the source, or drop it (every event then counts 1.0)");
+    throw JobErrors.unreadableEngagement(source, type.simpleString());
   }
 
   private static Column isBlank(Column value) {
@@ -230,7 +224,7 @@ public final class IngestValidation {
 
   static List<String> featureColumns(Dataset<Row> items) {
     return List.of(items.columns()).stream()
-        .filter(c -> !c.equals("item_id") && !SOURCE_COLUMNS.contains(c))
+        .filter(c -> !c.equals(ITEM_ID) && !SOURCE_COLUMNS.contains(c))
         .toList();
   }
 
@@ -238,10 +232,7 @@ public final class IngestValidation {
     List<String> present = List.of(raw.columns());
     List<String> missing = List.of(columns).stream().filter(c -> !present.contains(c)).toList();
     if (!missing.isEmpty()) {
-      throw JobException.of(
-          "The " + what + " of source " + source + " lack column(s) " + String.join(", ", missing),
-          "found columns: " + String.join(", ", present),
-          "rename the source's columns (see io.twotower.jobs.ingest.GenericSource)");
+      throw JobErrors.sourceLacksColumns(what, source, missing, present);
     }
   }
 }

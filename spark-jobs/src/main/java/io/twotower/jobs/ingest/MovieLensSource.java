@@ -1,5 +1,8 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_compact;
 import static org.apache.spark.sql.functions.array_remove;
@@ -12,7 +15,7 @@ import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.when;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -107,13 +110,7 @@ public final class MovieLensSource {
   /** The layout of the files in {@code folder}; fails saying what was expected. */
   public static Layout detect(SparkSession spark, String folder) {
     if (!SourceFiles.exists(spark, folder)) {
-      throw JobException.of(
-          "MovieLens folder not found at " + folder,
-          "MovieLens is not shipped with this project (GroupLens' license forbids redistribution)",
-          "download a MovieLens zip (e.g. ml-latest-small.zip) from"
-              + " https://grouplens.org/datasets/movielens/, unzip it, and set"
-              + " two-tower.source.movielens-path to that folder (in your .conf or with --set"
-              + " source.movielens-path=<folder>)");
+      throw JobErrors.movieLensFolderNotFound(folder);
     }
     for (Layout layout : Layout.values()) {
       if (SourceFiles.exists(spark, folder + "/" + layout.ratings)
@@ -125,10 +122,7 @@ public final class MovieLensSource {
         List.of(Layout.values()).stream()
             .map(l -> l.ratings + " + " + l.movies)
             .collect(Collectors.joining(", "));
-    throw JobException.of(
-        "No MovieLens files in " + folder,
-        "expected one of: " + expected + " (ml-latest/ml-25m, ml-100k, ml-1m)",
-        "point two-tower.source.movielens-path at the unzipped MovieLens folder itself");
+    throw JobErrors.noMovieLensFiles(folder, expected);
   }
 
   private static Dataset<Row> csvRatings(SparkSession spark, String file) {
@@ -207,10 +201,10 @@ public final class MovieLensSource {
   private static Dataset<Row> events(
       Dataset<Row> rows, String user, String item, String rating, String timestamp, String file) {
     return rows.select(
-        col(user).as("user_id"),
-        col(item).as("item_id"),
+        col(user).as(USER_ID),
+        col(item).as(ITEM_ID),
         col(timestamp).as("timestamp"),
-        col(rating).as("engagement"),
+        col(rating).as(ENGAGEMENT),
         lit(file).as(RawLog.SOURCE_FILE),
         monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
   }
@@ -218,7 +212,7 @@ public final class MovieLensSource {
   private static Dataset<Row> items(
       Dataset<Row> rows, String id, Column genres, Column year, String file) {
     return rows.select(
-        col(id).as("item_id"),
+        col(id).as(ITEM_ID),
         genres.as("genres"),
         year.as("year"),
         lit(file).as(RawLog.SOURCE_FILE),

@@ -1,7 +1,7 @@
 package io.twotower.jobs.ingest;
 
+import io.twotower.jobs.JobErrors;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -20,7 +20,7 @@ final class SourceFiles {
       FileStatus[] matches = fs.globStatus(hadoopPath);
       return matches != null && matches.length > 0;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot look up " + path, e);
+      throw JobErrors.pathLookupFailure(path, e);
     }
   }
 

@@ -1,5 +1,10 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.types.DataTypes.DoubleType;
@@ -43,15 +48,15 @@ public final class SyntheticLog {
   /** Columns of {@link Log#events()}: the events table's layout. */
   public static final StructType EVENTS =
       new StructType()
-          .add("user_id", StringType, false)
-          .add("item_id", StringType, false)
-          .add("ts", TimestampType, false)
-          .add("engagement", DoubleType, false);
+          .add(USER_ID, StringType, false)
+          .add(ITEM_ID, StringType, false)
+          .add(TS, TimestampType, false)
+          .add(ENGAGEMENT, DoubleType, false);
 
   /** Columns of {@link Log#items()}: the item's channel and topics. */
   public static final StructType ITEMS =
       new StructType()
-          .add("item_id", StringType, false)
+          .add(ITEM_ID, StringType, false)
           .add("channel", StringType, false)
           .add("topics", createArrayType(StringType, false), false);
 
@@ -62,7 +67,7 @@ public final class SyntheticLog {
    */
   public static final StructType USERS =
       new StructType()
-          .add("user_id", StringType, false)
+          .add(USER_ID, StringType, false)
           .add("taste_topics", createArrayType(StringType, false), false)
           .add("taste_weights", createArrayType(DoubleType, false), false)
           .add("region", StringType, false);
@@ -76,10 +81,10 @@ public final class SyntheticLog {
     public RawLog asRaw() {
       Dataset<Row> raw =
           events.select(
-              col("user_id"),
-              col("item_id"),
-              col("ts").as("timestamp"),
-              col("engagement"),
+              col(USER_ID),
+              col(ITEM_ID),
+              col(TS).as("timestamp"),
+              col(ENGAGEMENT),
               lit("synthetic").as(RawLog.SOURCE_FILE),
               // No duplicates exist by construction, so no order among rows is needed.
               lit(0L).as(RawLog.SOURCE_ORDER));
@@ -87,7 +92,7 @@ public final class SyntheticLog {
           items
               .withColumn(RawLog.SOURCE_FILE, lit("synthetic"))
               .withColumn(RawLog.SOURCE_ORDER, lit(0L));
-      return new RawLog("synthetic", raw, rawItems, users.select("user_id", "region"));
+      return new RawLog("synthetic", raw, rawItems, users.select(USER_ID, "region"));
     }
   }
 
@@ -135,7 +140,7 @@ public final class SyntheticLog {
     Dataset<Row> events =
         userIds
             .flatMap(simulate, Encoders.row(EVENTS))
-            .withColumn("dt", IngestValidation.utcDate(col("ts")));
+            .withColumn(DT, IngestValidation.utcDate(col(TS)));
 
     MapFunction<Long, Row> taste =
         id -> {

@@ -1,5 +1,10 @@
 package io.twotower.jobs.ingest;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
@@ -24,12 +29,12 @@ public record ValidatedLog(
   public Dataset<Row> events() {
     return checkedEvents
         .where(col(IngestValidation.REASON).isNull())
-        .select("user_id", "item_id", "ts", "engagement", "dt");
+        .select(USER_ID, ITEM_ID, TS, ENGAGEMENT, DT);
   }
 
   /** Valid items: item_id and the feature columns. */
   public Dataset<Row> items() {
-    List<Column> columns = new ArrayList<>(List.of(col("item_id")));
+    List<Column> columns = new ArrayList<>(List.of(col(ITEM_ID)));
     featureColumns.forEach(c -> columns.add(col(c)));
     return checkedItems
         .where(col(IngestValidation.REASON).isNull())
@@ -43,11 +48,11 @@ public record ValidatedLog(
         new ArrayList<>(
             List.of(
                 col(IngestValidation.REASON),
-                col("user_id"),
-                col("item_id"),
+                col(USER_ID),
+                col(ITEM_ID),
                 col("raw_timestamp").as("timestamp")));
     if (List.of(checkedEvents.columns()).contains("raw_engagement")) {
-      columns.add(col("raw_engagement").as("engagement"));
+      columns.add(col("raw_engagement").as(ENGAGEMENT));
     }
     columns.add(col(RawLog.SOURCE_FILE));
     columns.add(col(RawLog.SOURCE_ORDER));

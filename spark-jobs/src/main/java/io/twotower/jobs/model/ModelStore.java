@@ -1,9 +1,8 @@
 package io.twotower.jobs.model;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.towers.TwoTowerModel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ public final class ModelStore {
       Files.writeString(root.resolve("LATEST"), modelId + "\n", StandardCharsets.UTF_8);
       return dir;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot save model " + modelId + " to " + dir, e);
+      throw JobErrors.modelStoreFailure("save model " + modelId + " to", dir, e);
     }
   }
 
@@ -55,21 +54,19 @@ public final class ModelStore {
   public String latestId() {
     Path latest = root.resolve("LATEST");
     if (!Files.isRegularFile(latest)) {
-      throw JobException.missingInput(
-          "Trained model", root.toString(), "run `two-tower train` (or the whole pipeline) first");
+      throw JobErrors.noTrainedModel(root);
     }
     try {
       return Files.readString(latest, StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw JobErrors.modelStoreFailure("read", latest, e);
     }
   }
 
   public TwoTowerModel load(String modelId) {
     Path dir = root.resolve(modelId).resolve("towers");
     if (!Files.isDirectory(dir)) {
-      throw JobException.missingInput(
-          "Model " + modelId, dir.toString(), "pick an id listed under " + root);
+      throw JobErrors.unknownModel(modelId, dir, root);
     }
     return TwoTowerModel.load(dir);
   }
@@ -78,7 +75,7 @@ public final class ModelStore {
     try {
       return Files.readString(root.resolve(modelId).resolve("metadata.json"));
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw JobErrors.modelStoreFailure("read", root.resolve(modelId).resolve("metadata.json"), e);
     }
   }
 }

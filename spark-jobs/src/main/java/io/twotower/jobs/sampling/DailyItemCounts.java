@@ -1,5 +1,8 @@
 package io.twotower.jobs.sampling;
 
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
 import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
@@ -28,15 +31,15 @@ final class DailyItemCounts {
    */
   static void write(DeltaStore store, Dataset<Row> training, DateRange dates) {
     Dataset<Row> counts =
-        ItemSamplingProbabilities.dailyCounts(training, "item_idx", "dt")
+        ItemSamplingProbabilities.dailyCounts(training, ITEM_IDX, DT)
             .select(
-                col(ItemSamplingProbabilities.ITEM).as("item_idx"),
-                col(ItemSamplingProbabilities.DAY).as("dt"),
+                col(ItemSamplingProbabilities.ITEM).as(ITEM_IDX),
+                col(ItemSamplingProbabilities.DAY).as(DT),
                 col(ItemSamplingProbabilities.COUNT));
     if (dates.isAll()) {
       store.overwrite(Table.ITEM_DAILY_COUNTS, counts);
     } else {
-      store.replaceWhere(Table.ITEM_DAILY_COUNTS, counts, dates.predicate("dt").orElseThrow());
+      store.replaceWhere(Table.ITEM_DAILY_COUNTS, counts, dates.predicate(DT).orElseThrow());
     }
   }
 
@@ -47,9 +50,9 @@ final class DailyItemCounts {
         store
             .read(Table.ITEM_DAILY_COUNTS)
             .select(
-                col("item_idx").as(ItemSamplingProbabilities.ITEM),
-                col("dt").as(ItemSamplingProbabilities.DAY),
-                col("count").as(ItemSamplingProbabilities.COUNT));
+                col(ITEM_IDX).as(ItemSamplingProbabilities.ITEM),
+                col(DT).as(ItemSamplingProbabilities.DAY),
+                col(COUNT).as(ItemSamplingProbabilities.COUNT));
     return ItemSamplingProbabilities.fromDailyCounts(daily, windowEnd, windowDays, settings);
   }
 }

@@ -1,14 +1,20 @@
 package io.twotower.jobs.sampling;
 
-import static org.apache.spark.sql.functions.col;
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ESTIMATOR;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.KIND;
+import static io.twotower.jobs.tables.Table.Columns.P;
+import static io.twotower.jobs.tables.Table.Columns.WINDOW_END;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
 import io.twotower.jobs.DateRange;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SamplingConfig;
-import io.twotower.jobs.features.HeldOutSplit;
+import io.twotower.jobs.features.TrainingWindow;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.sampling.AggregateSettings;
@@ -40,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       driver.
  * </ul>
  *
- * Items of item_features without an estimate get the floor.
+ * Both count the rows of the {@link TrainingWindow}, the rows {@code train} fits on. Items of
+ * item_features without an estimate get the floor.
  */
 public final class SamplingJob {
 
@@ -65,7 +72,7 @@ public final class SamplingJob {
       estimate = StreamingSampling.estimates(store.spark(), state, settings);
       estimator = "streaming";
     } else {
-      Dataset<Row> training = trainingRows(store, dates);
+      Dataset<Row> training = TrainingWindow.read(store, dates);
       windowEnd = dates.to() != null ? dates.to() : lastDay(training);
       DailyItemCounts.write(store, training, dates);
       estimate = DailyItemCounts.estimate(store, windowEnd, sampling.windowDays(), settings);
@@ -73,14 +80,14 @@ public final class SamplingJob {
     }
     Dataset<Row> everyItem =
         ItemSamplingProbabilities.withFloorForMissing(
-            estimate, store.read(Table.ITEM_FEATURES).select("item_idx"), "item_idx", settings);
+            estimate, store.read(Table.ITEM_FEATURES).select(ITEM_IDX), ITEM_IDX, settings);
     store.overwrite(
         Table.ITEM_SAMPLING_PROBABILITY,
         everyItem
-            .withColumnRenamed(ItemSamplingProbabilities.ITEM, "item_idx")
-            .withColumn("window_end", lit(Date.valueOf(windowEnd)))
-            .withColumn("estimator", lit(estimator))
-            .withColumn("kind", lit(sampling.kind().name().toLowerCase().replace('_', '-'))));
+            .withColumnRenamed(ItemSamplingProbabilities.ITEM, ITEM_IDX)
+            .withColumn(WINDOW_END, lit(Date.valueOf(windowEnd)))
+            .withColumn(ESTIMATOR, lit(estimator))
+            .withColumn(KIND, lit(sampling.kind().name().toLowerCase().replace('_', '-'))));
     report(store, estimator, windowEnd);
   }
 
@@ -93,18 +100,6 @@ public final class SamplingJob {
         0,
         streaming.initialGap(),
         streaming.hashSeed());
-  }
-
-  private static Dataset<Row> trainingRows(DeltaStore store, DateRange dates) {
-    Dataset<Row> training =
-        store.read(Table.TRAINING_EXAMPLES).where(col("split").equalTo(HeldOutSplit.TRAIN));
-    if (dates.to() != null) {
-      training = training.where(col("dt").leq(lit(Date.valueOf(dates.to()))));
-    }
-    if (dates.from() != null) {
-      training = training.where(col("dt").geq(lit(Date.valueOf(dates.from()))));
-    }
-    return training;
   }
 
   /**
@@ -135,14 +130,11 @@ public final class SamplingJob {
     long start = System.nanoTime();
     long rows =
         StreamingSampling.feed(
-            StreamingSampling.inBatchOrder(trainingRows(store, fed)).toLocalIterator(),
+            StreamingSampling.inBatchOrder(TrainingWindow.read(store, fed)).toLocalIterator(),
             state,
             batchSize);
     if (rows == 0) {
-      throw JobException.of(
-          "No training examples to estimate sampling probabilities from",
-          "training_examples has no 'train' rows in " + fed,
-          "run `two-tower features` first, or widen --from/--to");
+      throw JobErrors.noTrainingExamplesToSample(fed);
     }
     Path saved = state.save(dataDir);
     LOG.info(
@@ -160,12 +152,9 @@ public final class SamplingJob {
   }
 
   private static LocalDate lastDay(Dataset<Row> training) {
-    Row last = training.agg(max("dt")).first();
+    Row last = training.agg(max(DT)).first();
     if (last.isNullAt(0)) {
-      throw JobException.of(
-          "No training examples to estimate sampling probabilities from",
-          "training_examples has no 'train' rows in the chosen days",
-          "run `two-tower features` first, or widen --from/--to");
+      throw JobErrors.noTrainingExamplesToSample("the chosen days");
     }
     return last.getDate(0).toLocalDate();
   }
@@ -176,9 +165,9 @@ public final class SamplingJob {
             .read(Table.ITEM_SAMPLING_PROBABILITY)
             .agg(
                 org.apache.spark.sql.functions.count(lit(1)),
-                org.apache.spark.sql.functions.sum("count"),
-                org.apache.spark.sql.functions.min("p"),
-                max("p"))
+                org.apache.spark.sql.functions.sum(COUNT),
+                org.apache.spark.sql.functions.min(P),
+                max(P))
             .first();
     LOG.info(
         String.format(

@@ -1,8 +1,12 @@
 package io.twotower.jobs.sampling;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.sampling.AggregateSettings;
 import io.twotower.sampling.ItemSamplingProbabilities;
 import io.twotower.sampling.ProbabilityKind;
@@ -41,8 +45,8 @@ final class StreamingSampling {
   /** The columns the stream needs, in batch order (see class doc). */
   static Dataset<Row> inBatchOrder(Dataset<Row> training) {
     return training
-        .select("dt", "ts", "user_id", "item_idx")
-        .orderBy(col("dt"), col("ts"), col("user_id"), col("item_idx"));
+        .select(DT, TS, USER_ID, ITEM_IDX)
+        .orderBy(col(DT), col(TS), col(USER_ID), col(ITEM_IDX));
   }
 
   /**
@@ -59,10 +63,7 @@ final class StreamingSampling {
     while (rows.hasNext()) {
       Row row = rows.next();
       if (row.isNullAt(0) || row.isNullAt(3)) {
-        throw JobException.of(
-            "A training example without " + (row.isNullAt(0) ? "dt" : "item_idx") + ": " + row,
-            "training_examples must have a day and an item index on every row",
-            "rerun `two-tower features`, which writes them");
+        throw JobErrors.incompleteTrainingExample(row.isNullAt(0) ? DT : ITEM_IDX, row);
       }
       LocalDate rowDay = row.getDate(0).toLocalDate();
       if (day != null && !rowDay.equals(day)) {

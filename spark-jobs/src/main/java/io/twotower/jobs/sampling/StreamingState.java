@@ -1,6 +1,6 @@
 package io.twotower.jobs.sampling;
 
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import io.twotower.sampling.EstimatorSnapshots;
 import io.twotower.sampling.GapEstimatorSettings;
 import io.twotower.sampling.HashedGapEstimator;
@@ -78,11 +78,7 @@ final class StreamingState {
           .filter(f -> dayOf(f).filter(d -> d.isBefore(firstDay)).isPresent())
           .max(java.util.Comparator.comparing(f -> dayOf(f).orElseThrow()));
     } catch (IOException e) {
-      throw JobException.wrap(
-          "Cannot list the streaming estimator's state in " + folder,
-          e.toString(),
-          "check the folder's permissions",
-          e);
+      throw JobErrors.streamingStateListFailure(folder, e);
     }
   }
 
@@ -115,11 +111,7 @@ final class StreamingState {
           temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return target;
     } catch (IOException e) {
-      throw JobException.wrap(
-          "Cannot save the streaming estimator's state to " + target,
-          e.toString(),
-          "check free space and permissions under data-dir",
-          e);
+      throw JobErrors.streamingStateSaveFailure(target, e);
     }
   }
 
@@ -142,20 +134,11 @@ final class StreamingState {
         throw new IOException("holds a " + loaded.getClass().getSimpleName());
       }
       if (!hashed.settings().equals(expected)) {
-        throw JobException.of(
-            "The saved streaming state " + file + " was made with other settings",
-            "saved " + hashed.settings() + ", configured " + expected,
-            "set two-tower.sampling.streaming back to the saved values, or move "
-                + file.getParent()
-                + " away to start a fresh estimate");
+        throw JobErrors.streamingStateSettingsDiffer(file, hashed.settings(), expected);
       }
       return new StreamingState(hashed, counts, lastStep, lastDay);
     } catch (IOException e) {
-      throw JobException.wrap(
-          "Cannot read the streaming estimator's state " + file,
-          e.toString(),
-          "delete the file (the run then resumes from an earlier day or starts fresh)",
-          e);
+      throw JobErrors.streamingStateReadFailure(file, e);
     }
   }
 }

@@ -1,7 +1,7 @@
 package io.twotower.jobs.tables;
 
 import io.delta.tables.DeltaTable;
-import io.twotower.jobs.JobException;
+import io.twotower.jobs.JobErrors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,10 +105,7 @@ public final class DeltaStore {
 
   private void requireExists(Table table) {
     if (!exists(table)) {
-      throw JobException.missingInput(
-          "Delta table '" + table.folder() + "'",
-          path(table),
-          "run the stage that writes it first (e.g. `two-tower pipeline`), or check data-dir");
+      throw JobErrors.missingTable(table.folder(), path(table));
     }
   }
 
@@ -136,10 +133,7 @@ public final class DeltaStore {
         }
       }
       if (!problems.isEmpty()) {
-        throw JobException.of(
-            "Unexpected schema in " + where + ": " + String.join("; ", problems),
-            "the table was written by another version or by hand; found " + actual.simpleString(),
-            "rerun the stage that writes it, or convert the columns named above");
+        throw JobErrors.unexpectedSchema(where, problems, actual.simpleString());
       }
     }
 

@@ -1,5 +1,10 @@
 package io.twotower.jobs.tables;
 
+import static io.twotower.jobs.tables.Table.Columns.QUARANTINED_AT;
+import static io.twotower.jobs.tables.Table.Columns.REASON;
+import static io.twotower.jobs.tables.Table.Columns.RECORD;
+import static io.twotower.jobs.tables.Table.Columns.SOURCE;
+import static io.twotower.jobs.tables.Table.Columns.STAGE;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
@@ -24,16 +29,16 @@ public final class Quarantine {
   public static long write(DeltaStore store, String stage, String source, Dataset<Row> rejected) {
     Column[] original =
         java.util.Arrays.stream(rejected.columns())
-            .filter(c -> !c.equals("reason"))
+            .filter(c -> !c.equals(REASON))
             .map(rejected::col)
             .toArray(Column[]::new);
     Dataset<Row> rows =
         rejected.select(
-            lit(stage).as("stage"),
-            lit(source).as("source"),
-            rejected.col("reason"),
-            to_json(struct(original)).as("record"),
-            current_timestamp().as("quarantined_at"));
+            lit(stage).as(STAGE),
+            lit(source).as(SOURCE),
+            rejected.col(REASON),
+            to_json(struct(original)).as(RECORD),
+            current_timestamp().as(QUARANTINED_AT));
     rows = rows.cache();
     long count = rows.count();
     store.replaceWhere(

@@ -1,5 +1,37 @@
 package io.twotower.jobs.tables;
 
+import static io.twotower.jobs.tables.Table.Columns.COUNT;
+import static io.twotower.jobs.tables.Table.Columns.DT;
+import static io.twotower.jobs.tables.Table.Columns.EMBEDDING;
+import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.EVALUATED_AT;
+import static io.twotower.jobs.tables.Table.Columns.EVALUATION_ID;
+import static io.twotower.jobs.tables.Table.Columns.FIELD;
+import static io.twotower.jobs.tables.Table.Columns.FIELD_IDX;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.K;
+import static io.twotower.jobs.tables.Table.Columns.LOG_P;
+import static io.twotower.jobs.tables.Table.Columns.METHOD;
+import static io.twotower.jobs.tables.Table.Columns.MODEL_ID;
+import static io.twotower.jobs.tables.Table.Columns.P;
+import static io.twotower.jobs.tables.Table.Columns.QUARANTINED_AT;
+import static io.twotower.jobs.tables.Table.Columns.QUERIES;
+import static io.twotower.jobs.tables.Table.Columns.RANK;
+import static io.twotower.jobs.tables.Table.Columns.REASON;
+import static io.twotower.jobs.tables.Table.Columns.RECALL;
+import static io.twotower.jobs.tables.Table.Columns.RECORD;
+import static io.twotower.jobs.tables.Table.Columns.REWARD;
+import static io.twotower.jobs.tables.Table.Columns.SCORE;
+import static io.twotower.jobs.tables.Table.Columns.SOURCE;
+import static io.twotower.jobs.tables.Table.Columns.SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.STAGE;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
+import static io.twotower.jobs.tables.Table.Columns.VALUE;
 import static org.apache.spark.sql.types.DataTypes.DateType;
 import static org.apache.spark.sql.types.DataTypes.DoubleType;
 import static org.apache.spark.sql.types.DataTypes.FloatType;
@@ -27,95 +59,95 @@ public enum Table {
   EVENTS(
       "events",
       new StructType()
-          .add("user_id", StringType, false)
-          .add("item_id", StringType, false)
-          .add("ts", TimestampType, false)
-          .add("engagement", DoubleType, false)
-          .add("dt", DateType, false),
-      "dt"),
-  ITEMS("items", new StructType().add("item_id", StringType, false), null),
-  USERS("users", new StructType().add("user_id", StringType, false), null),
+          .add(USER_ID, StringType, false)
+          .add(ITEM_ID, StringType, false)
+          .add(TS, TimestampType, false)
+          .add(ENGAGEMENT, DoubleType, false)
+          .add(DT, DateType, false),
+      DT),
+  ITEMS("items", new StructType().add(ITEM_ID, StringType, false), null),
+  USERS("users", new StructType().add(USER_ID, StringType, false), null),
   QUARANTINE(
       "quarantine",
       new StructType()
-          .add("stage", StringType, false)
-          .add("source", StringType, false)
-          .add("reason", StringType, false)
-          .add("record", StringType, true)
-          .add("quarantined_at", TimestampType, false),
-      "stage"),
+          .add(STAGE, StringType, false)
+          .add(SOURCE, StringType, false)
+          .add(REASON, StringType, false)
+          .add(RECORD, StringType, true)
+          .add(QUARANTINED_AT, TimestampType, false),
+      STAGE),
   VOCABULARIES(
       "vocabularies",
       new StructType()
-          .add("field", StringType, false)
-          .add("value", StringType, false)
-          .add("idx", IntegerType, false)
-          .add("count", LongType, false),
+          .add(FIELD, StringType, false)
+          .add(VALUE, StringType, false)
+          .add(IDX, IntegerType, false)
+          .add(COUNT, LongType, false),
       null),
   ITEM_FEATURES(
       "item_features",
       new StructType()
-          .add("item_id", StringType, false)
-          .add("item_idx", IntegerType, false)
-          .add("field_idx", createMapType(StringType, createArrayType(IntegerType, false)), false),
+          .add(ITEM_ID, StringType, false)
+          .add(ITEM_IDX, IntegerType, false)
+          .add(FIELD_IDX, createMapType(StringType, createArrayType(IntegerType, false)), false),
       null),
   TRAINING_EXAMPLES(
       "training_examples",
       new StructType()
-          .add("user_id", StringType, false)
-          .add("item_id", StringType, false)
-          .add("ts", TimestampType, false)
-          .add("dt", DateType, false)
-          .add("split", StringType, false)
-          .add("reward", DoubleType, false)
-          .add("history", createArrayType(StringType, false), false)
-          .add("history_idx", createArrayType(IntegerType, false), false)
-          .add("item_idx", IntegerType, false)
-          .add("field_idx", createMapType(StringType, createArrayType(IntegerType, false)), false),
-      "dt"),
+          .add(USER_ID, StringType, false)
+          .add(ITEM_ID, StringType, false)
+          .add(TS, TimestampType, false)
+          .add(DT, DateType, false)
+          .add(SPLIT, StringType, false)
+          .add(REWARD, DoubleType, false)
+          .add(HISTORY, createArrayType(StringType, false), false)
+          .add(HISTORY_IDX, createArrayType(IntegerType, false), false)
+          .add(ITEM_IDX, IntegerType, false)
+          .add(FIELD_IDX, createMapType(StringType, createArrayType(IntegerType, false)), false),
+      DT),
   /** Occurrences of each item index among one day's training examples (the sampling stage). */
   ITEM_DAILY_COUNTS(
       "item_daily_counts",
       new StructType()
-          .add("item_idx", IntegerType, false)
-          .add("dt", DateType, false)
-          .add("count", LongType, false),
-      "dt"),
+          .add(ITEM_IDX, IntegerType, false)
+          .add(DT, DateType, false)
+          .add(COUNT, LongType, false),
+      DT),
   ITEM_SAMPLING_PROBABILITY(
       "item_sampling_probability",
       new StructType()
-          .add("item_idx", IntegerType, false)
-          .add("p", DoubleType, false)
-          .add("log_p", DoubleType, false),
+          .add(ITEM_IDX, IntegerType, false)
+          .add(P, DoubleType, false)
+          .add(LOG_P, DoubleType, false),
       null),
   EVALUATIONS(
       "evaluations",
       new StructType()
-          .add("evaluation_id", StringType, false)
-          .add("evaluated_at", TimestampType, false)
-          .add("model_id", StringType, false)
-          .add("method", StringType, false)
-          .add("split", StringType, false)
-          .add("k", IntegerType, false)
-          .add("recall", DoubleType, false)
-          .add("queries", LongType, false),
+          .add(EVALUATION_ID, StringType, false)
+          .add(EVALUATED_AT, TimestampType, false)
+          .add(MODEL_ID, StringType, false)
+          .add(METHOD, StringType, false)
+          .add(SPLIT, StringType, false)
+          .add(K, IntegerType, false)
+          .add(RECALL, DoubleType, false)
+          .add(QUERIES, LongType, false),
       null),
   ITEM_EMBEDDINGS(
       "item_embeddings",
       new StructType()
-          .add("model_id", StringType, false)
-          .add("item_id", StringType, false)
-          .add("item_idx", IntegerType, false)
-          .add("embedding", createArrayType(FloatType, false), false),
+          .add(MODEL_ID, StringType, false)
+          .add(ITEM_ID, StringType, false)
+          .add(ITEM_IDX, IntegerType, false)
+          .add(EMBEDDING, createArrayType(FloatType, false), false),
       null),
   USER_CANDIDATES(
       "user_candidates",
       new StructType()
-          .add("model_id", StringType, false)
-          .add("user_id", StringType, false)
-          .add("rank", IntegerType, false)
-          .add("item_id", StringType, false)
-          .add("score", FloatType, false),
+          .add(MODEL_ID, StringType, false)
+          .add(USER_ID, StringType, false)
+          .add(RANK, IntegerType, false)
+          .add(ITEM_ID, StringType, false)
+          .add(SCORE, FloatType, false),
       null);
 
   /**
@@ -124,7 +156,57 @@ public enum Table {
    */
   public static final StructField USER_FIELD_IDX =
       new StructField(
-          "user_field_idx", createMapType(StringType, IntegerType, false), false, Metadata.empty());
+          Columns.USER_FIELD_IDX,
+          createMapType(StringType, IntegerType, false),
+          false,
+          Metadata.empty());
+
+  /**
+   * The names of the tables' columns, one constant per name: a name means the same thing in every
+   * table that has it (dt is always the day partition, item_idx always the model's item index).
+   * Jobs refer to columns through these, never through string literals.
+   */
+  public static final class Columns {
+    public static final String USER_ID = "user_id";
+    public static final String ITEM_ID = "item_id";
+    public static final String TS = "ts";
+    public static final String ENGAGEMENT = "engagement";
+    public static final String DT = "dt";
+    public static final String STAGE = "stage";
+    public static final String SOURCE = "source";
+    public static final String REASON = "reason";
+    public static final String RECORD = "record";
+    public static final String QUARANTINED_AT = "quarantined_at";
+    public static final String FIELD = "field";
+    public static final String VALUE = "value";
+    public static final String IDX = "idx";
+    public static final String COUNT = "count";
+    public static final String ITEM_IDX = "item_idx";
+    public static final String FIELD_IDX = "field_idx";
+    public static final String SPLIT = "split";
+    public static final String REWARD = "reward";
+    public static final String HISTORY = "history";
+    public static final String HISTORY_IDX = "history_idx";
+    public static final String P = "p";
+    public static final String LOG_P = "log_p";
+    public static final String EVALUATION_ID = "evaluation_id";
+    public static final String EVALUATED_AT = "evaluated_at";
+    public static final String MODEL_ID = "model_id";
+    public static final String METHOD = "method";
+    public static final String K = "k";
+    public static final String RECALL = "recall";
+    public static final String QUERIES = "queries";
+    public static final String EMBEDDING = "embedding";
+    public static final String RANK = "rank";
+    public static final String SCORE = "score";
+    public static final String USER_FIELD_IDX = "user_field_idx";
+    // item_sampling_probability's provenance columns, beyond the required ones.
+    public static final String WINDOW_END = "window_end";
+    public static final String ESTIMATOR = "estimator";
+    public static final String KIND = "kind";
+
+    private Columns() {}
+  }
 
   private final String folder;
   private final StructType requiredColumns;

@@ -1,5 +1,6 @@
 package io.twotower.jobs.train;
 
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.JobException;
 import io.twotower.towers.TowerExample;
 import io.twotower.towers.UniformItemSampler;
@@ -40,7 +41,7 @@ final class MixedNegativeDraws implements Serializable {
   static MixedNegativeDraws of(
       JavaSparkContext sc, UniformItemSampler corpus, int count, long seed) {
     if (count > corpus.corpusSize()) {
-      throw JobException.badConfig(
+      throw JobErrors.badConfig(
           KEY,
           count,
           "0.."

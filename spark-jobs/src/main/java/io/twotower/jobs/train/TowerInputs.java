@@ -1,5 +1,10 @@
 package io.twotower.jobs.train;
 
+import static io.twotower.jobs.tables.Table.Columns.FIELD_IDX;
+import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.LOG_P;
+import static io.twotower.jobs.tables.Table.Columns.REWARD;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.size;
 
@@ -59,8 +64,7 @@ public final class TowerInputs implements Serializable {
     TrainConfig train = config.train();
     List<CategoricalField> fields = new ArrayList<>();
     for (String field : vocabulary.itemFields()) {
-      Row longest =
-          itemFeatures.agg(max(size(itemFeatures.col("field_idx").getItem(field)))).first();
+      Row longest = itemFeatures.agg(max(size(itemFeatures.col(FIELD_IDX).getItem(field)))).first();
       int maxValues = Math.max(1, longest.isNullAt(0) ? 1 : longest.getInt(0));
       fields.add(
           new CategoricalField(
@@ -86,13 +90,13 @@ public final class TowerInputs implements Serializable {
 
   /** A training_examples row joined with its log_p, as the towers take it. */
   public TowerExample example(Row row) {
-    List<Integer> history = row.getList(row.fieldIndex("history_idx"));
+    List<Integer> history = row.getList(row.fieldIndex(HISTORY_IDX));
     return new TowerExample(
         toInts(history),
-        row.getInt(row.fieldIndex("item_idx")),
+        row.getInt(row.fieldIndex(ITEM_IDX)),
         fieldValues(row),
-        (float) row.getDouble(row.fieldIndex("reward")),
-        (float) row.getDouble(row.fieldIndex("log_p")),
+        (float) row.getDouble(row.fieldIndex(REWARD)),
+        (float) row.getDouble(row.fieldIndex(LOG_P)),
         userValues(row));
   }
 
@@ -117,7 +121,7 @@ public final class TowerInputs implements Serializable {
    * per item.
    */
   public UniformItemSampler itemCorpus(Dataset<Row> itemFeatures) {
-    List<Row> rows = itemFeatures.select("item_idx", "field_idx").collectAsList();
+    List<Row> rows = itemFeatures.select(ITEM_IDX, FIELD_IDX).collectAsList();
     int[] items = new int[rows.size()];
     int[][][] values = new int[rows.size()][][];
     for (int k = 0; k < items.length; k++) {
@@ -130,7 +134,7 @@ public final class TowerInputs implements Serializable {
   /** values[f]: the indices of field f in the row's field_idx map, in the towers' field order. */
   private int[][] fieldValues(Row row) {
     Map<String, scala.collection.Seq<Integer>> byField =
-        scala.collection.JavaConverters.mapAsJavaMap(row.getMap(row.fieldIndex("field_idx")));
+        scala.collection.JavaConverters.mapAsJavaMap(row.getMap(row.fieldIndex(FIELD_IDX)));
     int[][] values = new int[fields.size()][];
     for (int f = 0; f < values.length; f++) {
       scala.collection.Seq<Integer> seq = byField.get(fields.get(f));

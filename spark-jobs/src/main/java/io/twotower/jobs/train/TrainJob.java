@@ -1,5 +1,9 @@
 package io.twotower.jobs.train;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.LOG_P;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -10,7 +14,7 @@ import io.twotower.jobs.DateRange;
 import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
-import io.twotower.jobs.features.HeldOutSplit;
+import io.twotower.jobs.features.TrainingWindow;
 import io.twotower.jobs.features.Vocabulary;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
@@ -19,17 +23,12 @@ import io.twotower.jobs.tables.Table;
 import io.twotower.towers.SparkTrainer;
 import io.twotower.towers.SparkTrainer.EpochEnd;
 import io.twotower.towers.SparkTrainingSettings;
-import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
-import java.sql.Date;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -37,15 +36,15 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code train}: the two towers on the training split (days up to --date, or all), with in-batch
- * softmax and the logQ correction from item_sampling_probability, parameter-averaged across Spark
- * workers. Saves the model with its config and the Delta versions of the tables it read.
+ * {@code train}: the two towers on the {@link TrainingWindow} (the training split on --date, on
+ * --from/--to, or on all days), with in-batch softmax and the logQ correction from
+ * item_sampling_probability, parameter-averaged across Spark workers. Saves the model with its
+ * config and the Delta versions of the tables it read.
  */
 public final class TrainJob {
 
@@ -70,79 +69,15 @@ public final class TrainJob {
       DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
     TrainConfig train = config.train();
     LOG.info("ND4J backend {}", Nd4j.getBackend().getClass().getSimpleName());
-    Map<String, Long> versions = new LinkedHashMap<>();
-    for (Table table :
-        List.of(
-            Table.TRAINING_EXAMPLES,
-            Table.ITEM_SAMPLING_PROBABILITY,
-            Table.VOCABULARIES,
-            Table.ITEM_FEATURES)) {
-      versions.put(table.folder(), store.version(table));
-    }
-    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
-    TowerConfig towerConfig =
-        TowerInputs.towerConfig(config, vocabulary, store.read(Table.ITEM_FEATURES));
+    Map<String, Long> versions = tableVersions(store);
+    TowerConfig towerConfig = towerConfig(store, config);
     TowerInputs inputs = TowerInputs.of(towerConfig);
-    Dataset<Row> table = store.read(Table.TRAINING_EXAMPLES);
-    if (!towerConfig.userFields().isEmpty()) {
-      TableSchemas.require(
-          table.schema(),
-          new StructType(new StructField[] {Table.USER_FIELD_IDX}),
-          "training_examples at " + store.path(Table.TRAINING_EXAMPLES) + " (user fields)");
-    }
-
-    Dataset<Row> examples =
-        table
-            .where(col("split").equalTo(HeldOutSplit.TRAIN))
-            .join(
-                store.read(Table.ITEM_SAMPLING_PROBABILITY).select("item_idx", "log_p"),
-                "item_idx");
-    if (dates.to() != null) {
-      examples = examples.where(col("dt").leq(lit(Date.valueOf(dates.to()))));
-    }
-    if (dates.from() != null) {
-      examples = examples.where(col("dt").geq(lit(Date.valueOf(dates.from()))));
-    }
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(store.spark().sparkContext());
-    MixedNegativeDraws negatives =
-        train.mixedNegatives() == 0
-            ? MixedNegativeDraws.none()
-            : MixedNegativeDraws.of(
-                sc,
-                inputs.itemCorpus(store.read(Table.ITEM_FEATURES)),
-                train.mixedNegatives(),
-                train.seed());
-    int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
-    int batchSize = train.batchSize();
     // Read and joined once; each epoch shuffles this anew.
-    Dataset<Row> trainingExamples = examples.persist(StorageLevel.MEMORY_AND_DISK_SER());
-    IntFunction<JavaRDD<MultiDataSet>> batchesOfEpoch =
-        epoch ->
-            shuffled(trainingExamples, partitions, train.seed(), epoch)
-                .toJavaRDD()
-                .mapPartitionsWithIndex(
-                    (partition, rows) ->
-                        new TowerBatches(
-                            rows,
-                            inputs,
-                            new TowerBatcher(towerConfig),
-                            batchSize,
-                            batch -> negatives.forBatch(epoch, partition, batch)),
-                    false)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
-    long count = trainingExamples.count();
-
-    TwoTowerModel model = TwoTowerModel.create(towerConfig);
-    // Every full batch has B + B' rows: DL4J re-cuts the RDD's elements to this size.
-    int rowsPerBatch = batchSize + negatives.count();
-    SparkTrainingSettings settings =
-        new SparkTrainingSettings(
-            train.workers(),
-            rowsPerBatch,
-            train.averagingFrequency(),
-            train.epochs(),
-            train.splitsPerEpoch(),
-            train.seed());
+    Dataset<Row> examples =
+        examples(store, dates, !towerConfig.userFields().isEmpty())
+            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    EpochBatches batches = epochBatches(store, train, towerConfig, inputs, examples);
+    long count = examples.count();
     LOG.info(
         String.format(
             "%,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
@@ -152,26 +87,106 @@ public final class TrainJob {
             towerConfig.itemFields().size(),
             towerConfig.seedItem() ? " + seed item" : "",
             towerConfig.userFields().isEmpty() ? "" : " + user fields " + inputs.userFields(),
-            batchSize,
-            negatives.count(),
+            train.batchSize(),
+            batches.mixedNegatives(),
             train.workers(),
             train.epochs(),
             towerConfig.correction()));
+
+    Fit fit = fit(store, train, towerConfig, batches, epochEnd);
+    batches.release();
+    examples.unpersist(false);
+
+    String modelId = saveModel(store, config, dates, versions, towerConfig, count, fit);
+    LOG.info(
+        String.format(
+            "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
+            modelId, count, train.epochs(), fit.seconds(), fit.finalLoss()));
+    return new Result(modelId, fit.model(), count, fit.seconds(), fit.finalLoss());
+  }
+
+  /** The Delta version of each input table, recorded with the model. */
+  private static Map<String, Long> tableVersions(DeltaStore store) {
+    Map<String, Long> versions = new LinkedHashMap<>();
+    for (Table table :
+        List.of(
+            Table.TRAINING_EXAMPLES,
+            Table.ITEM_SAMPLING_PROBABILITY,
+            Table.VOCABULARIES,
+            Table.ITEM_FEATURES)) {
+      versions.put(table.folder(), store.version(table));
+    }
+    return versions;
+  }
+
+  private static TowerConfig towerConfig(DeltaStore store, JobConfig config) {
+    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    return TowerInputs.towerConfig(config, vocabulary, store.read(Table.ITEM_FEATURES));
+  }
+
+  /**
+   * The rows train fits on: the {@link TrainingWindow} of {@code dates}, each with its item's log
+   * p_j. With {@code userFields}, training_examples must have the user fields' column.
+   */
+  static Dataset<Row> examples(DeltaStore store, DateRange dates, boolean userFields) {
+    Dataset<Row> table = store.read(Table.TRAINING_EXAMPLES);
+    if (userFields) {
+      TableSchemas.require(
+          table.schema(),
+          new StructType(new StructField[] {Table.USER_FIELD_IDX}),
+          "training_examples at " + store.path(Table.TRAINING_EXAMPLES) + " (user fields)");
+    }
+    return TrainingWindow.of(table, dates)
+        .join(store.read(Table.ITEM_SAMPLING_PROBABILITY).select(ITEM_IDX, LOG_P), ITEM_IDX);
+  }
+
+  private static EpochBatches epochBatches(
+      DeltaStore store,
+      TrainConfig train,
+      TowerConfig towerConfig,
+      TowerInputs inputs,
+      Dataset<Row> examples) {
+    MixedNegativeDraws negatives =
+        train.mixedNegatives() == 0
+            ? MixedNegativeDraws.none()
+            : MixedNegativeDraws.of(
+                sparkContext(store),
+                inputs.itemCorpus(store.read(Table.ITEM_FEATURES)),
+                train.mixedNegatives(),
+                train.seed());
+    int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
+    return new EpochBatches(
+        examples, partitions, train.seed(), inputs, towerConfig, train.batchSize(), negatives);
+  }
+
+  /** The trained model, the wall time of the fit and the last loss reported. */
+  private record Fit(TwoTowerModel model, double seconds, double finalLoss) {}
+
+  private static Fit fit(
+      DeltaStore store,
+      TrainConfig train,
+      TowerConfig towerConfig,
+      EpochBatches batches,
+      EpochEnd epochEnd) {
+    int rowsPerBatch = batches.rowsPerBatch();
+    int batchSize = train.batchSize();
+    SparkTrainingSettings settings =
+        new SparkTrainingSettings(
+            train.workers(),
+            rowsPerBatch,
+            train.averagingFrequency(),
+            train.epochs(),
+            train.splitsPerEpoch(),
+            train.seed());
     double[] lastLoss = {Double.NaN};
     ProgressReporter.Training progress =
         ProgressReporter.console().training("train", train.epochs());
     long start = System.nanoTime();
-    List<JavaRDD<MultiDataSet>> epochBatches = new ArrayList<>();
     TwoTowerModel trained =
         SparkTrainer.fit(
-            sc,
-            model,
-            epoch -> {
-              epochBatches.forEach(previous -> previous.unpersist(false));
-              epochBatches.clear();
-              epochBatches.add(batchesOfEpoch.apply(epoch));
-              return epochBatches.get(0);
-            },
+            sparkContext(store),
+            TwoTowerModel.create(towerConfig),
+            batches,
             settings,
             (epoch, split, splits, rows, perSecond, meanPerRow) -> {
               // DL4J averages over B + B' rows; report the mean over the B examples.
@@ -180,10 +195,18 @@ public final class TrainJob {
               progress.split(epoch, split, splits, rows, perSecond, loss);
             },
             epochEnd);
-    double seconds = (System.nanoTime() - start) / 1e9;
-    epochBatches.forEach(last -> last.unpersist(false));
-    trainingExamples.unpersist(false);
+    return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
+  }
 
+  /** Saves the model with its metadata (config, dates, table versions, what training measured). */
+  private static String saveModel(
+      DeltaStore store,
+      JobConfig config,
+      DateRange dates,
+      Map<String, Long> versions,
+      TowerConfig towerConfig,
+      long count,
+      Fit fit) {
     ModelStore models = new ModelStore(store.dataDir());
     String modelId = models.newModelId();
     Map<String, Object> metadata = new LinkedHashMap<>();
@@ -193,18 +216,18 @@ public final class TrainJob {
     metadata.put("table_versions", versions);
     metadata.put("tower_config", towerConfig.toString());
     metadata.put("examples", count);
-    metadata.put("train_seconds", seconds);
-    metadata.put("final_loss", lastLoss[0]);
+    metadata.put("train_seconds", fit.seconds());
+    metadata.put("final_loss", fit.finalLoss());
     metadata.put("config", config.raw().root().unwrapped());
     String json =
         ConfigValueFactory.fromMap(metadata)
             .render(ConfigRenderOptions.concise().setFormatted(true));
-    models.save(modelId, trained, json);
-    LOG.info(
-        String.format(
-            "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
-            modelId, count, train.epochs(), seconds, lastLoss[0]));
-    return new Result(modelId, trained, count, seconds, lastLoss[0]);
+    models.save(modelId, fit.model(), json);
+    return modelId;
+  }
+
+  private static JavaSparkContext sparkContext(DeltaStore store) {
+    return JavaSparkContext.fromSparkContext(store.spark().sparkContext());
   }
 
   /**
@@ -215,7 +238,7 @@ public final class TrainJob {
    * rand(seed), neither depends on how the input files were split into tasks.
    */
   static Dataset<Row> shuffled(Dataset<Row> examples, int partitions, long seed, int epoch) {
-    Column key = xxhash64(lit(seed), lit(epoch), col("user_id"), col("ts"), col("item_idx"));
+    Column key = xxhash64(lit(seed), lit(epoch), col(USER_ID), col(TS), col(ITEM_IDX));
     return examples.repartition(partitions, key).sortWithinPartitions(key);
   }
 }

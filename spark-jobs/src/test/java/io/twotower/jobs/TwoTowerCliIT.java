@@ -1,0 +1,35 @@
+package io.twotower.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.twotower.jobs.TwoTowerCliTest.Run;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A missing table, which a stage finds only once its Spark session runs, is one line too. */
+class TwoTowerCliIT {
+
+  @TempDir Path dataDir;
+
+  @Test
+  void aMissingTableIsOneLineNamingTheTableAndTheStageToRun() {
+    Run run =
+        TwoTowerCliTest.run(
+            "sampling",
+            "--data-dir",
+            dataDir.toString(),
+            "--set",
+            "spark.master=local[1]",
+            "--set",
+            "sampling.estimator=aggregate");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.errLines())
+        .containsExactly(
+            "two-tower sampling: Delta table 'training_examples' not found at "
+                + dataDir.resolve("training_examples")
+                + " (the stage that writes it has not run with this data-dir); fix: run the stage"
+                + " that writes it first (e.g. `two-tower pipeline`), or check data-dir");
+  }
+}
