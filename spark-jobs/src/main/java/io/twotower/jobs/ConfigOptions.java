@@ -33,19 +33,26 @@ public final class ConfigOptions {
 
   /** The job config: file, then --set, then --data-dir, then {@code more} (which win). */
   public JobConfig load(Map<String, String> more) {
+    Map<String, String> all = new LinkedHashMap<>(commandLine());
+    all.putAll(more);
+    return JobConfig.from(ConfigLoader.load(configFile(), all));
+  }
+
+  /** The --set values and --data-dir (as key data-dir), in the order they win. */
+  public Map<String, String> commandLine() {
     Map<String, String> all = new LinkedHashMap<>(overrides);
     if (dataDir != null) {
       all.put("data-dir", dataDir.toString());
     }
-    all.putAll(more);
-    return JobConfig.from(ConfigLoader.load(configFile(), all));
+    return all;
   }
 
   public JobConfig load() {
     return load(Map.of());
   }
 
-  private Path configFile() {
+  /** The config file loaded: --config, else conf/local.conf when it exists, else null. */
+  public Path configFile() {
     if (config != null) {
       return config;
     }

@@ -115,6 +115,22 @@ public final class JobErrors {
         "list the values as --vary " + key + "=V1,V2");
   }
 
+  /** compare's {@code --patience} below one. */
+  public static JobException invalidPatience(int patience) {
+    return error(
+        "--patience " + patience + " is not a number of epochs",
+        "a run stops after that many epochs without a better validation Recall",
+        "pass --patience 1 or more");
+  }
+
+  /** compare's {@code --select-per} names a key that no {@code --vary} varies. */
+  public static JobException selectPerNotVaried(String key, Collection<String> varied) {
+    return error(
+        "--select-per " + key + " is not one of the --vary keys " + varied,
+        "selection is per value of a varied key",
+        "pass --vary " + key + "=V1,V2 too, or one of " + varied);
+  }
+
   // ---- tables and models
 
   /** A Delta table a stage reads does not exist. */

@@ -57,6 +57,22 @@ public final class SparkTrainer {
       IntFunction<JavaRDD<MultiDataSet>> batchesOfEpoch,
       SparkTrainingSettings settings,
       TrainingProgress progress) {
+    return fit(sc, model, batchesOfEpoch, settings, progress, EpochEnd.never());
+  }
+
+  /**
+   * As {@link #fit(JavaSparkContext, TwoTowerModel, IntFunction, SparkTrainingSettings,
+   * TrainingProgress)}, asking {@code epochEnd} after each epoch whether to go on: {@code
+   * settings.epochs()} is then the most epochs trained (early stopping).
+   */
+  public static TwoTowerModel fit(
+      JavaSparkContext sc,
+      TwoTowerModel model,
+      IntFunction<JavaRDD<MultiDataSet>> batchesOfEpoch,
+      SparkTrainingSettings settings,
+      TrainingProgress progress,
+      EpochEnd epochEnd) {
+    Objects.requireNonNull(epochEnd, "epochEnd");
     Objects.requireNonNull(sc, "sc");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(batchesOfEpoch, "batchesOfEpoch");
@@ -84,8 +100,28 @@ public final class SparkTrainer {
         progress.onSplit(
             epoch, split, splits.length, examples, examples / seconds, spark.getScore());
       }
+      if (!epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()))) {
+        break;
+      }
     }
     return model.withParameters(spark.getNetwork());
+  }
+
+  /** Told after each epoch with the model as it stands then; may end training early. */
+  @FunctionalInterface
+  public interface EpochEnd {
+    /**
+     * @param epoch 0-based epoch just finished
+     * @param model the averaged parameters after that epoch (the live graph: read it now, e.g.
+     *     evaluate or copy it, since the next epoch trains it further)
+     * @return false to stop training after this epoch (ignored after the last)
+     */
+    boolean keepTraining(int epoch, TwoTowerModel model);
+
+    /** Trains every epoch. */
+    static EpochEnd never() {
+      return (epoch, model) -> true;
+    }
   }
 
   private static ParameterAveragingTrainingMaster trainingMaster(SparkTrainingSettings settings) {

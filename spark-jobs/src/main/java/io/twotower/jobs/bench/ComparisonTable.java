@@ -9,14 +9,25 @@ import java.util.Map;
  * Recall@K per method over repeated runs: the mean per K and, with two or more runs, the sample
  * standard deviation.
  *
+ * @param events which held-out events of the split were ranked: "validation" or "test"
  * @param runs per method (print order), one list of Recall@K (in {@code ks} order) per run
  */
 record ComparisonTable(
-    String split, long queries, List<Integer> ks, Map<String, List<List<Double>>> runs) {
+    String split,
+    String events,
+    long queries,
+    List<Integer> ks,
+    Map<String, List<List<Double>>> runs) {
 
   ComparisonTable {
     ks = List.copyOf(ks);
     runs = new LinkedHashMap<>(runs);
+  }
+
+  /** A table of the test events. */
+  ComparisonTable(
+      String split, long queries, List<Integer> ks, Map<String, List<List<Double>>> runs) {
+    this(split, "test", queries, ks, runs);
   }
 
   double mean(String method, int k) {
@@ -43,7 +54,10 @@ record ComparisonTable(
         new StringBuilder(
             String.format(
                 Locale.ROOT,
-                "%nRecall@K on %s (%,d held-out events; mean ± sd over runs)%n%-" + width + "s%5s",
+                "%nRecall@K on the %s events of %s (%,d held-out events; mean ± sd over runs)%n%-"
+                    + width
+                    + "s%5s",
+                events,
                 split,
                 queries,
                 "method",
@@ -68,15 +82,22 @@ record ComparisonTable(
     return out.toString();
   }
 
+  static final String CSV_HEADER = "method,split,queries,runs,k,mean_recall,sd_recall,events\n";
+
+  /** The rows of {@link #csv()} without the header. */
+  String csvRows() {
+    return csv().substring(CSV_HEADER.length());
+  }
+
   String csv() {
-    StringBuilder out = new StringBuilder("method,split,queries,runs,k,mean_recall,sd_recall\n");
+    StringBuilder out = new StringBuilder(CSV_HEADER);
     runs.forEach(
         (method, values) -> {
           for (int k : ks) {
             out.append(
                 String.format(
                     Locale.ROOT,
-                    "\"%s\",%s,%d,%d,%d,%.5f,%s%n",
+                    "\"%s\",%s,%d,%d,%d,%.5f,%s,%s%n",
                     method,
                     split,
                     queries,
@@ -85,7 +106,8 @@ record ComparisonTable(
                     mean(method, k),
                     Double.isNaN(sd(method, k))
                         ? ""
-                        : String.format(Locale.ROOT, "%.5f", sd(method, k))));
+                        : String.format(Locale.ROOT, "%.5f", sd(method, k)),
+                    events));
           }
         });
     return out.toString();

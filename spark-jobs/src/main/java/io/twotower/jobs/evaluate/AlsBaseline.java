@@ -8,10 +8,8 @@ import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
 
-import io.twotower.jobs.DateRange;
 import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
 import io.twotower.jobs.config.FeaturesConfig;
-import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.features.HeldOutSplit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,11 +43,10 @@ import org.slf4j.LoggerFactory;
  * cannot score, so they rank last, as never-seen items do under popularity. A held-out user without
  * training events gets a zero vector (no information).
  *
- * <p>Tuning ({@link AlsConfig#tuned()}): the training split is split again exactly as the features
- * stage split the log ({@link HeldOutSplit} with the same settings), every grid point is fitted on
- * the remaining training events and scored on the carved-out validation events with Recall@K, and
- * the best mean Recall@K over {@code ks} is refitted on the whole training split. The test events
- * are never seen while tuning.
+ * <p>Tuning ({@link AlsConfig#tuned()}): on the {@link ValidationSplit} of the training split,
+ * every grid point is fitted on the remaining training events and scored on the carved-out
+ * validation events with Recall@K, and the best mean Recall@K over {@code ks} is refitted on the
+ * whole training split. The test events are never seen while tuning.
  */
 public final class AlsBaseline {
 
@@ -178,18 +175,16 @@ public final class AlsBaseline {
       return config;
     }
     Dataset<Row> carved =
-        HeldOutSplit.assign(training.drop(SPLIT), split).persist(StorageLevel.MEMORY_AND_DISK());
+        ValidationSplit.carve(training, split).persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> fitOn = carved.filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN));
     Dataset<Row> validation =
-        HeldOutQueries.from(carved, DateRange.ALL, split.split() == Split.LEAVE_LAST_N_OUT)
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        ValidationSplit.queries(carved, split).persist(StorageLevel.MEMORY_AND_DISK());
     AlsConfig best = null;
     double bestScore = -1;
     try {
       for (AlsConfig candidate : config.candidates()) {
         RecallAtK.Recall recall = fit(fitOn, itemFeatures, candidate).recall(validation, ks);
-        double score =
-            recall.recall().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        double score = recall.meanOverKs();
         LOG.info(
             String.format(
                 Locale.ROOT,

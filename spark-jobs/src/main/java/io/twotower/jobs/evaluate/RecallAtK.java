@@ -27,7 +27,18 @@ public final class RecallAtK {
    * @param excludedTargets pairs whose held-out item was excluded (already consumed): misses
    * @param recall Recall@K per K, in the order of the ks asked for
    */
-  public record Recall(long queries, long excludedTargets, List<Double> recall) {}
+  public record Recall(long queries, long excludedTargets, List<Double> recall) {
+
+    /** What tuning maximises (ALS's grid, {@code compare}'s selection): the mean over the ks. */
+    public double meanOverKs() {
+      return meanOverKs(recall);
+    }
+
+    /** The mean of one Recall@K list (0 when empty). */
+    public static double meanOverKs(List<Double> recall) {
+      return recall.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    }
+  }
 
   private RecallAtK() {}
 

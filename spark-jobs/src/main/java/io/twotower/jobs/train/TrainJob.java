@@ -21,6 +21,7 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.SparkTrainer;
+import io.twotower.towers.SparkTrainer.EpochEnd;
 import io.twotower.towers.SparkTrainingSettings;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
@@ -60,6 +61,12 @@ public final class TrainJob {
   }
 
   public static Result train(DeltaStore store, JobConfig config, DateRange dates) {
+    return train(store, config, dates, EpochEnd.never());
+  }
+
+  /** As {@link #train(DeltaStore, JobConfig, DateRange)}; {@code epochEnd} may stop it early. */
+  public static Result train(
+      DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
     TrainConfig train = config.train();
     LOG.info("ND4J backend {}", Nd4j.getBackend().getClass().getSimpleName());
     Map<String, Long> versions = tableVersions(store);
@@ -86,7 +93,7 @@ public final class TrainJob {
             train.epochs(),
             towerConfig.correction()));
 
-    Fit fit = fit(store, train, towerConfig, batches);
+    Fit fit = fit(store, train, towerConfig, batches, epochEnd);
     batches.release();
     examples.unpersist(false);
 
@@ -156,7 +163,11 @@ public final class TrainJob {
   private record Fit(TwoTowerModel model, double seconds, double finalLoss) {}
 
   private static Fit fit(
-      DeltaStore store, TrainConfig train, TowerConfig towerConfig, EpochBatches batches) {
+      DeltaStore store,
+      TrainConfig train,
+      TowerConfig towerConfig,
+      EpochBatches batches,
+      EpochEnd epochEnd) {
     int rowsPerBatch = batches.rowsPerBatch();
     int batchSize = train.batchSize();
     SparkTrainingSettings settings =
@@ -182,7 +193,8 @@ public final class TrainJob {
               double loss = meanPerRow * rowsPerBatch / batchSize;
               lastLoss[0] = loss;
               progress.split(epoch, split, splits, rows, perSecond, loss);
-            });
+            },
+            epochEnd);
     return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
   }
 

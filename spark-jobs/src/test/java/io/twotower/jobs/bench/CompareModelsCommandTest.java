@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class CompareModelsCommandTest {
 
@@ -40,6 +41,23 @@ class CompareModelsCommandTest {
   }
 
   @Test
+  void selectPerMustBeAVariedKeyAndPatiencePositive() {
+    CompareModelsCommand compare = new CompareModelsCommand();
+    new CommandLine(compare)
+        .parseArgs("--vary", "train.temperature=0.05,0.1", "--select-per", "train.correction");
+    assertThatThrownBy(() -> compare.compareOn(null))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("--select-per train.correction is not one of the --vary keys")
+        .hasMessageContaining("train.temperature");
+
+    CompareModelsCommand impatient = new CompareModelsCommand();
+    new CommandLine(impatient).parseArgs("--patience", "0");
+    assertThatThrownBy(() -> impatient.compareOn(null))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("--patience 0");
+  }
+
+  @Test
   void tableGivesMeanAndSampleSdOverRuns() {
     // Two runs: R@10 0.1 and 0.2 -> mean 0.15, sd sqrt(((0.05)^2 * 2) / 1) = 0.070711.
     ComparisonTable table =
@@ -54,6 +72,25 @@ class CompareModelsCommandTest {
     assertThat(table.mean("tau=0.05", 100)).isCloseTo(0.4, within(1e-12));
     assertThat(table.text()).contains("0.1500 ± 0.0707", "610 held-out events");
     assertThat(table.csv()).contains("\"tau=0.05\",leave-last-out,610,2,10,0.15000,0.07071");
+  }
+
+  @Test
+  void tableNamesTheEventsItRankedAndRowsCanFollowAnotherTable() {
+    ComparisonTable validation =
+        new ComparisonTable(
+            "leave-last-out",
+            "validation",
+            609,
+            List.of(10),
+            Map.of("tau=0.05", List.of(List.of(0.1))));
+
+    assertThat(validation.text()).contains("Recall@K on the validation events of leave-last-out");
+    assertThat(validation.csv())
+        .startsWith(ComparisonTable.CSV_HEADER)
+        .endsWith("\"tau=0.05\",leave-last-out,609,1,10,0.10000,,validation\n");
+    assertThat(validation.csvRows())
+        .isEqualTo(validation.csv().substring(ComparisonTable.CSV_HEADER.length()));
+    assertThat(validation.csvRows()).doesNotContain("method,");
   }
 
   @Test
