@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.TinyModels;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.EvaluateConfig.AlsConfig;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
-import io.twotower.towers.CategoricalField;
-import io.twotower.towers.LogQCorrection;
-import io.twotower.towers.Optimizer;
-import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
 import java.nio.file.Path;
 import java.sql.Date;
@@ -155,23 +152,7 @@ class AlsBaselineIT {
   }
 
   private static TwoTowerModel model() {
-    return TwoTowerModel.create(
-        TowerConfig.builder()
-            .itemCardinality(ITEMS.size())
-            .historyLength(3)
-            .itemEmbeddingDim(4)
-            .itemFields(List.of(new CategoricalField("genre", 2, 1, 2)))
-            .queryHiddenSizes(List.of(8))
-            .itemHiddenSizes(List.of(8))
-            .outputDim(4)
-            .temperature(0.05)
-            .correction(LogQCorrection.PAPER)
-            .maskAccidentalHits(true)
-            .optimizer(Optimizer.ADAM)
-            .learningRate(0.01)
-            .seed(42)
-            .seedItem(false)
-            .build());
+    return TinyModels.withGenre(ITEMS.size(), 2);
   }
 
   private static Map<String, Integer[]> genre(String item) {

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
 import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.TinyModels;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.EvaluateJob;
@@ -16,10 +17,6 @@ import io.twotower.jobs.export.ExportJob.ExportResult;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
-import io.twotower.towers.CategoricalField;
-import io.twotower.towers.LogQCorrection;
-import io.twotower.towers.Optimizer;
-import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
 import java.nio.file.Path;
 import java.sql.Date;
@@ -83,24 +80,7 @@ class EvaluateAndExportIT {
     store.overwrite(
         Table.TRAINING_EXAMPLES,
         spark.createDataFrame(examples(), Table.TRAINING_EXAMPLES.requiredColumns()));
-    model =
-        TwoTowerModel.create(
-            TowerConfig.builder()
-                .itemCardinality(ITEMS)
-                .historyLength(3)
-                .itemEmbeddingDim(4)
-                .itemFields(List.of(new CategoricalField("genre", 3, 1, 2)))
-                .queryHiddenSizes(List.of(8))
-                .itemHiddenSizes(List.of(8))
-                .outputDim(4)
-                .temperature(0.05)
-                .correction(LogQCorrection.PAPER)
-                .maskAccidentalHits(true)
-                .optimizer(Optimizer.ADAM)
-                .learningRate(0.01)
-                .seed(42)
-                .seedItem(false)
-                .build());
+    model = TinyModels.withGenre(ITEMS, 3);
     ModelStore models = new ModelStore(dataDir);
     modelId = models.newModelId();
     models.save(modelId, model, "{}");
