@@ -162,77 +162,10 @@ public final class CompareModelsCommand implements Callable<Integer> {
 
     DeltaStore validationStore =
         validationStore(store, base, folder.resolve("validation-store"), !samplingVaries);
-    Dataset<Row> validation = EvaluateJob.heldOutQueries(validationStore, base, DateRange.ALL);
-    long validationEvents = validation.count();
-    List<Validated> validated = new ArrayList<>();
-    Map<String, List<List<Double>>> validationTable = new LinkedHashMap<>();
-    try {
-      int total = combinations.size() * seeds;
-      int done = 0;
-      for (Map<String, String> combination : combinations) {
-        String name = name(combination);
-        List<List<Double>> recalls = new ArrayList<>();
-        List<Integer> bestEpochs = new ArrayList<>();
-        for (int s = 0; s < seeds; s++) {
-          Map<String, String> settings = withSeed(combination, base, s);
-          JobConfig config = configOptions.load(settings);
-          ProgressReporter.console()
-              .started(
-                  "validation: " + name + ", seed " + settings.get("train.seed"), ++done, total);
-          if (samplingVaries) {
-            SamplingJob.run(validationStore, config, DateRange.ALL);
-          }
-          EarlyStopping stopping = new EarlyStopping(patience);
-          List<List<Double>> perEpoch = new ArrayList<>();
-          TrainJob.Result trained =
-              TrainJob.train(
-                  validationStore,
-                  config,
-                  DateRange.ALL,
-                  (epoch, model) -> {
-                    Recall recall =
-                        EvaluateJob.twoTowerRecall(validationStore, model, validation, ks);
-                    perEpoch.add(recall.recall());
-                    log.epoch(name, settings.get("train.seed"), epoch + 1, recall);
-                    boolean more = stopping.keepTraining(epoch, recall.meanOverKs());
-                    LOG.info(
-                        String.format(
-                            Locale.ROOT,
-                            "%s, epoch %d: validation %s (mean %.4f; best epoch %d)%s",
-                            name,
-                            epoch + 1,
-                            recall.recall(),
-                            recall.meanOverKs(),
-                            stopping.bestEpochs(),
-                            more ? "" : ", stopping"));
-                    return more;
-                  });
-          List<Double> atBest = perEpoch.get(stopping.bestEpochs() - 1);
-          recalls.add(atBest);
-          bestEpochs.add(stopping.bestEpochs());
-          log.run(
-              VALIDATION,
-              name,
-              settings.get("train.seed"),
-              trained.modelId(),
-              trained.seconds(),
-              trained.finalLoss(),
-              atBest,
-              stopping.bestEpochs(),
-              perEpoch.size());
-        }
-        validated.add(new Validated(name, combination, recalls, bestEpochs));
-        validationTable.put(name, recalls);
-      }
-      if (base.evaluate().baselines().contains(Baseline.POPULARITY)) {
-        // For reference: a model that does not beat it on validation learned little.
-        JobConfig popularityOnly = configOptions.load(Map.of("evaluate.baselines", "[popularity]"));
-        EvaluateJob.baselineRecalls(validationStore, popularityOnly, validation)
-            .forEach((method, recall) -> validationTable.put(method, List.of(recall.recall())));
-      }
-    } finally {
-      validation.unpersist();
-    }
+    Validation validation = validate(validationStore, base, combinations, ks, log, samplingVaries);
+    List<Validated> validated = validation.validated();
+    Map<String, List<List<Double>>> validationTable = validation.table();
+    long validationEvents = validation.events();
 
     Map<String, Validated> winners = ModelSelection.best(validated, selectPer);
     writeSelectedConfigs(folder, base, winners, ModelSelection.best(validated));
@@ -306,6 +239,97 @@ public final class CompareModelsCommand implements Callable<Integer> {
     } finally {
       heldOut.unpersist();
     }
+  }
+
+  /**
+   * Validation Recall of every combination (each seed), the popularity baseline's for reference.
+   */
+  private record Validation(
+      List<Validated> validated, Map<String, List<List<Double>>> table, long events) {}
+
+  /**
+   * Trains every combination on {@code validationStore}'s training rows and scores it on its
+   * validation events after each epoch, stopping early; the test events are not read here.
+   */
+  private Validation validate(
+      DeltaStore validationStore,
+      JobConfig base,
+      List<Map<String, String>> combinations,
+      List<Integer> ks,
+      RunLog log,
+      boolean samplingVaries) {
+    Dataset<Row> validation = EvaluateJob.heldOutQueries(validationStore, base, DateRange.ALL);
+    long validationEvents = validation.count();
+    List<Validated> validated = new ArrayList<>();
+    Map<String, List<List<Double>>> validationTable = new LinkedHashMap<>();
+    try {
+      int total = combinations.size() * seeds;
+      int done = 0;
+      for (Map<String, String> combination : combinations) {
+        String name = name(combination);
+        List<List<Double>> recalls = new ArrayList<>();
+        List<Integer> bestEpochs = new ArrayList<>();
+        for (int s = 0; s < seeds; s++) {
+          Map<String, String> settings = withSeed(combination, base, s);
+          JobConfig config = configOptions.load(settings);
+          ProgressReporter.console()
+              .started(
+                  "validation: " + name + ", seed " + settings.get("train.seed"), ++done, total);
+          if (samplingVaries) {
+            SamplingJob.run(validationStore, config, DateRange.ALL);
+          }
+          EarlyStopping stopping = new EarlyStopping(patience);
+          List<List<Double>> perEpoch = new ArrayList<>();
+          TrainJob.Result trained =
+              TrainJob.train(
+                  validationStore,
+                  config,
+                  DateRange.ALL,
+                  (epoch, model) -> {
+                    Recall recall =
+                        EvaluateJob.twoTowerRecall(validationStore, model, validation, ks);
+                    perEpoch.add(recall.recall());
+                    log.epoch(name, settings.get("train.seed"), epoch + 1, recall);
+                    boolean more = stopping.keepTraining(epoch, recall.meanOverKs());
+                    LOG.info(
+                        String.format(
+                            Locale.ROOT,
+                            "%s, epoch %d: validation %s (mean %.4f; best epoch %d)%s",
+                            name,
+                            epoch + 1,
+                            recall.recall(),
+                            recall.meanOverKs(),
+                            stopping.bestEpochs(),
+                            more ? "" : ", stopping"));
+                    return more;
+                  });
+          List<Double> atBest = perEpoch.get(stopping.bestEpochs() - 1);
+          recalls.add(atBest);
+          bestEpochs.add(stopping.bestEpochs());
+          log.run(
+              VALIDATION,
+              name,
+              settings.get("train.seed"),
+              trained.modelId(),
+              trained.seconds(),
+              trained.finalLoss(),
+              atBest,
+              stopping.bestEpochs(),
+              perEpoch.size());
+        }
+        validated.add(new Validated(name, combination, recalls, bestEpochs));
+        validationTable.put(name, recalls);
+      }
+      if (base.evaluate().baselines().contains(Baseline.POPULARITY)) {
+        // For reference: a model that does not beat it on validation learned little.
+        JobConfig popularityOnly = configOptions.load(Map.of("evaluate.baselines", "[popularity]"));
+        EvaluateJob.baselineRecalls(validationStore, popularityOnly, validation)
+            .forEach((method, recall) -> validationTable.put(method, List.of(recall.recall())));
+      }
+    } finally {
+      validation.unpersist();
+    }
+    return new Validation(validated, validationTable, validationEvents);
   }
 
   /**
