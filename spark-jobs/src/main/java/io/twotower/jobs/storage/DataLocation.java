@@ -41,7 +41,8 @@ public final class DataLocation {
 
   /** A folder on the local disk (tests, local tools), as an absolute file: URI. */
   public static DataLocation local(java.nio.file.Path folder) {
-    return new DataLocation(new Path(folder.toAbsolutePath().normalize().toUri()));
+    // Not Path(URI): it would keep the trailing slash java.nio adds for existing folders.
+    return new DataLocation(new Path("file", null, folder.toAbsolutePath().normalize().toString()));
   }
 
   /** The location {@code child} below this one ({@code child} may hold several segments). */
