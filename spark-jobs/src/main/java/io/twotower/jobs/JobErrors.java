@@ -172,7 +172,8 @@ public final class JobErrors {
     return error(
         "Model " + modelId + " at " + dir + " is incomplete (no _SUCCESS marker)",
         "its save failed or has not finished; a complete model gets the marker after all its files",
-        "retrain, or use the model models/LATEST names");
+        "retrain; a model saved by a version without markers is complete: add an empty"
+            + " _SUCCESS file to its folder");
   }
 
   /** A model id that cannot name a folder or a table row. */
