@@ -103,6 +103,8 @@ public final class SparkTrainer {
     Position start = checkpointing.start();
     double[] equalWeights = new double[settings.splits()];
     Arrays.fill(equalWeights, 1.0);
+    // Reported for a split with nothing to fit, as DL4J's own score is then the last one.
+    double score = 0.0;
     for (int epoch = start.epoch(); epoch < settings.epochs(); epoch++) {
       JavaRDD<MultiDataSet> batches = batchesOfEpoch.apply(epoch);
       JavaRDD<MultiDataSet>[] splits =
@@ -120,12 +122,12 @@ public final class SparkTrainer {
                 sc, model.trainingGraph(), trainingMaster(settings, epoch, split));
         if (examples > 0) {
           spark.fitMultiDataSet(splits[split]);
+          score = spark.getScore();
         }
         double seconds = (System.nanoTime() - begin) / 1e9;
         // The training master persists what it fits; a split is never read again.
         splits[split].unpersist(false);
-        progress.onSplit(
-            epoch, split, splits.length, examples, examples / seconds, spark.getScore());
+        progress.onSplit(epoch, split, splits.length, examples, examples / seconds, score);
         boolean lastOfEpoch = split == splits.length - 1;
         if (lastOfEpoch) {
           stop =
