@@ -102,11 +102,15 @@ class SparkTrainerIT {
   void everyRemainderOfRowsPerWorkerTrains(int rowsPerWorker) {
     TwoTowerModel model = TwoTowerModel.create(LocalTrainerTest.plantedConfig());
     INDArray before = model.trainingGraph().params().dup();
-    // One element of rowsPerWorker rows in each of two partitions, as many as workers: DL4J keeps
-    // the partitions, so each worker gets exactly these rows.
+    // rowsPerWorker rows in each of two partitions, as many as workers (DL4J keeps the
+    // partitions, so each worker gets exactly these rows), cut as the train job's TowerBatches
+    // cuts a partition: full batches, then the rest as a smaller last one.
     List<MultiDataSet> elements = new ArrayList<>();
     for (int worker = 0; worker < 2; worker++) {
-      elements.add(batchOf(model.config(), rowsPerWorker, new Random(10 + worker)));
+      for (int from = 0; from < rowsPerWorker; from += SMALL_BATCH) {
+        int rows = Math.min(SMALL_BATCH, rowsPerWorker - from);
+        elements.add(batchOf(model.config(), rows, new Random(10 + worker + from)));
+      }
     }
     List<long[]> reports = new ArrayList<>();
 
@@ -138,11 +142,11 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(List.of(batchOf(model.config(), 1, new Random(5))), 1),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 1, 1, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, 7L),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
-    assertThat(reports).extracting(r -> r[0]).containsExactly(1L);
+    assertThat(reports).extracting(r -> r[0]).containsExactly(1L, 1L);
     assertThat(trained.trainingGraph().params().isNaN().any()).isFalse();
   }
 
