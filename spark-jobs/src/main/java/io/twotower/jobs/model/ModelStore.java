@@ -1,122 +1,170 @@
 package io.twotower.jobs.model;
 
 import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
+import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.towers.TwoTowerModel;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
 
 /**
- * Saved models under {@code <data-dir>/models/<model-id>/}: the towers' files plus {@code
- * metadata.json} (config, Delta versions of the tables that trained it, training stats). {@code
- * models/LATEST} names the newest model; evaluate and export use it unless told otherwise.
+ * Saved models under {@code <data-dir>/models/<model-id>/}: the towers' files ({@code towers/}),
+ * {@code metadata.json} (config, Delta versions of the tables that trained it, training stats) and
+ * a {@code _SUCCESS} marker. {@code models/LATEST} names the newest model; evaluate and export use
+ * it unless told otherwise. Every file goes through Hadoop's FileSystem API, so data-dir may be on
+ * HDFS or an object store.
+ *
+ * <p>Publishing is atomic for readers: a model is written under a temporary name ({@code
+ * models/_tmp-<id>-<uuid>/}), moved to {@code models/<id>/} (a copy on S3, so not atomic there),
+ * marked complete with {@code _SUCCESS}, and only then named by LATEST, whose replacement is atomic
+ * ({@link HadoopFiles#writeAtomically}). A reader following LATEST never sees a half-written model,
+ * and a model without its marker is refused rather than loaded in part.
  *
  * <p>Checkpoints of unfinished train runs live apart, under {@code
- * models/checkpoints/<run-id>/<name>/} (towers files plus {@code checkpoint.json}), with {@code
- * models/checkpoints/<run-id>/LATEST} naming the run's newest; LATEST of the models never names
- * one.
+ * models/checkpoints/<run-id>/<name>/} ({@code towers/} plus {@code checkpoint.json}), with {@code
+ * models/checkpoints/<run-id>/LATEST} naming the run's newest complete one; the models' LATEST
+ * never names a checkpoint.
  */
 public final class ModelStore {
+
+  static final String LATEST = "LATEST";
+  static final String SUCCESS = "_SUCCESS";
+  static final String TOWERS = "towers";
+  static final String METADATA = "metadata.json";
+  private static final String TEMPORARY_PREFIX = "_tmp-";
+  private static final String CHECKPOINTS = "checkpoints";
+  private static final String CHECKPOINT_STATE = "checkpoint.json";
 
   private static final DateTimeFormatter ID_FORMAT =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-  private final Path root;
+  private final DataLocation root;
+  private final HadoopFiles files;
 
-  public ModelStore(Path dataDir) {
-    this.root = dataDir.toAbsolutePath().normalize().resolve("models");
+  public ModelStore(DataLocation dataDir, Configuration hadoop) {
+    this.root = dataDir.resolve("models");
+    this.files = new HadoopFiles(hadoop);
+  }
+
+  /** The models of {@code store}'s data-dir, reached with its session's Hadoop configuration. */
+  public ModelStore(DeltaStore store) {
+    this(store.dataDir(), store.files().configuration());
+  }
+
+  /** {@code <data-dir>/models}. */
+  public DataLocation root() {
+    return root;
   }
 
   /** A new, unique model id (UTC time of training start). */
   public String newModelId() {
     String base = "two-tower-" + ID_FORMAT.format(Instant.now());
     String id = base;
-    for (int i = 1; Files.exists(root.resolve(id)); i++) {
-      id = base + "-" + i;
+    try {
+      for (int i = 1; files.exists(root.resolve(id)); i++) {
+        id = base + "-" + i;
+      }
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("list", root, e);
     }
     return id;
   }
 
-  /** Saves the model and its metadata, then points LATEST at it. */
-  public Path save(String modelId, TwoTowerModel model, String metadataJson) {
-    Path dir = root.resolve(modelId);
+  /** Saves the model and its metadata, then points LATEST at it; returns the model's folder. */
+  public DataLocation save(String modelId, TwoTowerModel model, String metadataJson) {
+    DataLocation dir = root.resolve(modelId);
+    DataLocation temporary =
+        root.resolve(TEMPORARY_PREFIX + modelId + "-" + UUID.randomUUID().toString());
     try {
-      Files.createDirectories(dir);
-      model.save(dir.resolve("towers"));
-      Files.writeString(dir.resolve("metadata.json"), metadataJson, StandardCharsets.UTF_8);
-      Files.writeString(root.resolve("LATEST"), modelId + "\n", StandardCharsets.UTF_8);
-      return dir;
+      DataLocation towers = temporary.resolve(TOWERS);
+      model.save(name -> files.create(towers.resolve(name)));
+      files.writeString(temporary.resolve(METADATA), metadataJson);
+      if (!files.rename(temporary, dir)) {
+        throw new IOException(dir + " already exists");
+      }
+      files.writeString(dir.resolve(SUCCESS), "");
     } catch (IOException e) {
+      deleteQuietly(temporary);
       throw JobErrors.modelStoreFailure("save model " + modelId + " to", dir, e);
     }
+    DataLocation latest = root.resolve(LATEST);
+    try {
+      files.writeAtomically(latest, modelId + "\n");
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure(
+          "point " + latest + " at model " + modelId + ", in", root, e);
+    }
+    return dir;
   }
 
   /** The id LATEST names. */
   public String latestId() {
-    Path latest = root.resolve("LATEST");
-    if (!Files.isRegularFile(latest)) {
-      throw JobErrors.noTrainedModel(root);
-    }
+    DataLocation latest = root.resolve(LATEST);
     try {
-      return Files.readString(latest, StandardCharsets.UTF_8).trim();
+      if (!files.isFile(latest)) {
+        throw JobErrors.noTrainedModel(root);
+      }
+      return files.readString(latest).trim();
     } catch (IOException e) {
       throw JobErrors.modelStoreFailure("read", latest, e);
     }
   }
 
+  /** The model {@code modelId}; refused unless it was saved completely. */
   public TwoTowerModel load(String modelId) {
-    Path dir = root.resolve(modelId).resolve("towers");
-    if (!Files.isDirectory(dir)) {
-      throw JobErrors.unknownModel(modelId, dir, root);
+    DataLocation dir = root.resolve(modelId);
+    try {
+      if (!files.exists(dir.resolve(TOWERS))) {
+        throw JobErrors.unknownModel(modelId, dir, root);
+      }
+      if (!files.exists(dir.resolve(SUCCESS))) {
+        throw JobErrors.incompleteModel(modelId, dir);
+      }
+      DataLocation towers = dir.resolve(TOWERS);
+      return TwoTowerModel.load(name -> files.open(towers.resolve(name)));
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("load model " + modelId + " from", dir, e);
     }
-    return TwoTowerModel.load(dir);
   }
 
   public String metadata(String modelId) {
+    DataLocation file = root.resolve(modelId).resolve(METADATA);
     try {
-      return Files.readString(root.resolve(modelId).resolve("metadata.json"));
+      return files.readString(file);
     } catch (IOException e) {
-      throw JobErrors.modelStoreFailure("read", root.resolve(modelId).resolve("metadata.json"), e);
+      throw JobErrors.modelStoreFailure("read", file, e);
     }
   }
 
   // ---- checkpoints of unfinished train runs
 
   /** A saved checkpoint: its folder, the model as it was (updater state included), its state. */
-  public record Checkpoint(Path dir, TwoTowerModel model, String stateJson) {}
+  public record Checkpoint(DataLocation dir, TwoTowerModel model, String stateJson) {}
 
   /**
-   * Saves a checkpoint of run {@code runId} as {@code name}, then points the run's LATEST at it (an
-   * atomic rename, so a reader never sees a half-written checkpoint named) and deletes the run's
-   * older checkpoints.
+   * Saves a checkpoint of run {@code runId} as {@code name}, then points the run's LATEST at it
+   * (atomically, so LATEST only ever names a complete checkpoint) and deletes the run's older
+   * checkpoints; returns its folder.
    */
-  public Path saveCheckpoint(String runId, String name, TwoTowerModel model, String stateJson) {
-    Path run = checkpoints().resolve(runId);
-    Path dir = run.resolve(name);
+  public DataLocation saveCheckpoint(
+      String runId, String name, TwoTowerModel model, String stateJson) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    DataLocation dir = run.resolve(name);
     try {
-      deleteTree(dir); // a half-written one from a killed run
-      Files.createDirectories(dir);
-      model.save(dir.resolve("towers"));
-      Files.writeString(dir.resolve("checkpoint.json"), stateJson, StandardCharsets.UTF_8);
-      Path pointer = run.resolve("LATEST.tmp");
-      Files.writeString(pointer, name + "\n", StandardCharsets.UTF_8);
-      Files.move(
-          pointer,
-          run.resolve("LATEST"),
-          StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-      for (Path older : list(run)) {
-        if (Files.isDirectory(older) && !older.equals(dir)) {
-          deleteTree(older);
+      files.deleteRecursively(dir); // a half-written one from a killed run
+      DataLocation towers = dir.resolve(TOWERS);
+      model.save(file -> files.create(towers.resolve(file)));
+      files.writeString(dir.resolve(CHECKPOINT_STATE), stateJson);
+      files.writeAtomically(run.resolve(LATEST), name + "\n");
+      for (String entry : files.list(run)) {
+        if (!entry.equals(LATEST) && !entry.equals(name)) {
+          files.deleteRecursively(run.resolve(entry));
         }
       }
       return dir;
@@ -125,50 +173,42 @@ public final class ModelStore {
     }
   }
 
-  /** The newest checkpoint of run {@code runId}, if it has one. */
+  /** The newest complete checkpoint of run {@code runId}, if it has one. */
   public Optional<Checkpoint> latestCheckpoint(String runId) {
-    Path latest = checkpoints().resolve(runId).resolve("LATEST");
-    if (!Files.isRegularFile(latest)) {
-      return Optional.empty();
-    }
-    Path dir = latest.getParent();
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    DataLocation latest = run.resolve(LATEST);
     try {
-      dir = dir.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
-      String state = Files.readString(dir.resolve("checkpoint.json"), StandardCharsets.UTF_8);
-      return Optional.of(new Checkpoint(dir, TwoTowerModel.load(dir.resolve("towers")), state));
+      if (!files.isFile(latest)) {
+        return Optional.empty();
+      }
+      DataLocation dir = run.resolve(files.readString(latest).trim());
+      DataLocation towers = dir.resolve(TOWERS);
+      return Optional.of(
+          new Checkpoint(
+              dir,
+              TwoTowerModel.load(file -> files.open(towers.resolve(file))),
+              files.readString(dir.resolve(CHECKPOINT_STATE))));
     } catch (IOException e) {
-      throw JobErrors.modelStoreFailure("read checkpoint", dir, e);
+      throw JobErrors.modelStoreFailure("read the latest checkpoint in", run, e);
     }
   }
 
   /** Deletes every checkpoint of run {@code runId} (once its model is saved). */
   public void deleteCheckpoints(String runId) {
-    Path run = checkpoints().resolve(runId);
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
     try {
-      deleteTree(run);
+      files.deleteRecursively(run);
     } catch (IOException e) {
-      throw JobErrors.modelStoreFailure("delete checkpoints in", run, e);
+      throw JobErrors.modelStoreFailure("delete the checkpoints in", run, e);
     }
   }
 
-  private Path checkpoints() {
-    return root.resolve("checkpoints");
-  }
-
-  private static List<Path> list(Path dir) throws IOException {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.toList();
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
+  // A failed save leaves no folder behind when the file system lets us; LATEST never named it.
+  private void deleteQuietly(DataLocation temporary) {
+    try {
+      files.deleteRecursively(temporary);
+    } catch (IOException | RuntimeException ignored) {
+      // the original failure is the one to report
     }
   }
 }

@@ -99,7 +99,7 @@ public final class TrainJob {
 
     TrainCheckpoints checkpoints =
         TrainCheckpoints.open(
-            new ModelStore(store.dataDir()),
+            new ModelStore(store),
             runIdentity(config, dates, versions, towerConfig, batches),
             train.checkpointEvery());
     Fit fit = fit(store, train, towerConfig, batches, epochEnd, checkpoints);
@@ -249,7 +249,7 @@ public final class TrainJob {
       TowerConfig towerConfig,
       long count,
       Fit fit) {
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     String modelId = models.newModelId();
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("model_id", modelId);

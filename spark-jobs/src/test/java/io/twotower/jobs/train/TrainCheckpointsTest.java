@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twotower.jobs.TinyModels;
 import io.twotower.jobs.model.ModelStore;
+import io.twotower.jobs.storage.DataLocation;
 import io.twotower.towers.SparkTrainer.Position;
 import io.twotower.towers.TwoTowerModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +24,7 @@ class TrainCheckpointsTest {
 
   @Test
   void checkpointsEveryNSplitsAndAfterTheLastAndARerunResumesAfterTheNewest() throws Exception {
-    ModelStore models = new ModelStore(dataDir);
+    ModelStore models = new ModelStore(DataLocation.local(dataDir), new Configuration());
     TwoTowerModel model = TinyModels.withGenre(10, 3);
     TrainCheckpoints run = TrainCheckpoints.open(models, RUN, 2);
     assertThat(run.start()).isEqualTo(Position.START);
@@ -58,7 +60,7 @@ class TrainCheckpointsTest {
 
   @Test
   void zeroSavesNothingAndResumesFromNothing() throws Exception {
-    ModelStore models = new ModelStore(dataDir);
+    ModelStore models = new ModelStore(DataLocation.local(dataDir), new Configuration());
     TwoTowerModel model = TinyModels.withGenre(10, 3);
     TrainCheckpoints.open(models, RUN, 1).splitDone(new Position(0, 0), SPLITS, false, model);
 

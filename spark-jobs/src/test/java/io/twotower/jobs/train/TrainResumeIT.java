@@ -80,14 +80,20 @@ class TrainResumeIT {
     assertThat(rerun.exitValue()).as(log).isZero();
     // The checkpoint the rerun found is the last one the killed run completed (it may have
     // completed later ones than the first before the kill landed).
-    assertThat(log).as(log).contains("resuming from checkpoint " + first.getParent());
+    assertThat(log)
+        .as(log)
+        .containsPattern(
+            "resuming from checkpoint \\S*"
+                + first.getParent().getFileName()
+                + "/epoch-\\d+-split-");
     List<String> progress = log.lines().filter(line -> line.contains(" train: epoch ")).toList();
     // Resumed after at least the first checkpoint (after epoch 1): epoch 1 is not trained again.
     assertThat(progress).isNotEmpty().noneMatch(line -> line.contains("epoch 1/16 "));
     assertThat(progress.get(progress.size() - 1)).contains("epoch 16/16 split 2/2");
-    String modelId = new ModelStore(dataDir).latestId();
+    ModelStore models = new ModelStore(store);
+    String modelId = models.latestId();
     assertThat(log).contains("model " + modelId + " saved");
-    assertThat(new ModelStore(dataDir).load(modelId).config().outputDim()).isEqualTo(8);
+    assertThat(models.load(modelId).config().outputDim()).isEqualTo(8);
     try (Stream<Path> left = Files.list(checkpoints)) {
       assertThat(left).isEmpty();
     }
