@@ -371,6 +371,16 @@ public final class JobErrors {
         "run `two-tower features` first, or widen --from/--to");
   }
 
+  /** No training rows in the window train was asked to fit. */
+  public static JobException noTrainingExamples(Object dates) {
+    return error(
+        "No training examples to train on (" + dates + ")",
+        "training_examples has no 'train' rows in that range (a day without events, or one whose"
+            + " features have not been built); training on nothing would save an unchanged model"
+            + " as if it had learned from the day",
+        "check that ingest and features ran for those days, or widen --from/--to");
+  }
+
   /** A training example without a day or an item index. */
   public static JobException incompleteTrainingExample(String missingColumn, Object row) {
     return error(
