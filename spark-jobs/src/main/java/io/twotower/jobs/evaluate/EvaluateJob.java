@@ -45,7 +45,7 @@ public final class EvaluateJob {
 
   /** Evaluates the model LATEST names; {@code dates} selects the held-out days (dt). */
   public static RecallReport run(DeltaStore store, JobConfig config, DateRange dates) {
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     String modelId = models.latestId();
     // A model of an earlier day scores items indexed since with fresh rows (see TowerInputs).
     TwoTowerModel model = TowerInputs.grownToVocabularies(store, models.load(modelId));
