@@ -13,6 +13,7 @@ import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
+import io.twotower.jobs.train.TowerInputs;
 import io.twotower.towers.TwoTowerModel;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -46,7 +47,8 @@ public final class EvaluateJob {
   public static RecallReport run(DeltaStore store, JobConfig config, DateRange dates) {
     ModelStore models = new ModelStore(store);
     String modelId = models.latestId();
-    TwoTowerModel model = models.load(modelId);
+    // A model of an earlier day scores items indexed since with fresh rows (see TowerInputs).
+    TwoTowerModel model = TowerInputs.grownToVocabularies(store, models.load(modelId));
     Dataset<Row> heldOut = heldOutQueries(store, config, dates);
     try {
       Map<String, RecallAtK.Recall> methods = new LinkedHashMap<>();

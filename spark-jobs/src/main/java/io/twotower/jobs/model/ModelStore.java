@@ -1,5 +1,8 @@
 package io.twotower.jobs.model;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.storage.DataLocation;
 import io.twotower.jobs.storage.HadoopFiles;
@@ -7,8 +10,13 @@ import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.towers.TwoTowerModel;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
@@ -201,6 +209,58 @@ public final class ModelStore {
     } catch (IOException e) {
       throw JobErrors.modelStoreFailure("delete the checkpoints in", run, e);
     }
+  }
+
+  // ---- lineage: which saved model a day's training continues from
+
+  /** A saved model and the last day it trained on ({@code trained_through} in its metadata). */
+  public record Trained(String modelId, LocalDate trainedThrough) {}
+
+  /**
+   * The model trained through the latest day on or before {@code day} (among models of equal days,
+   * the newest), or empty when none is: the model a day after {@code day} continues from. Only
+   * complete models count; models whose metadata has no {@code trained_through} (saved before
+   * lineage was recorded) are skipped.
+   */
+  public Optional<Trained> latestTrainedThrough(LocalDate day) {
+    List<Map.Entry<Trained, String>> candidates = new ArrayList<>();
+    try {
+      for (String name : files.list(root)) {
+        DataLocation dir = root.resolve(name);
+        if (!name.startsWith(TEMPORARY_PREFIX) && files.exists(dir.resolve(SUCCESS))) {
+          trainedAndCreated(files.readString(dir.resolve(METADATA)), dir)
+              .filter(e -> !e.getKey().trainedThrough().isAfter(day))
+              .ifPresent(candidates::add);
+        }
+      }
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("list", root, e);
+    }
+    return candidates.stream()
+        .max(
+            Comparator.comparing((Map.Entry<Trained, String> e) -> e.getKey().trainedThrough())
+                .thenComparing(Map.Entry::getValue)
+                .thenComparing(e -> e.getKey().modelId()))
+        .map(Map.Entry::getKey);
+  }
+
+  /** (the model and its last day, its creation time) from a metadata.json with lineage. */
+  private static Optional<Map.Entry<Trained, String>> trainedAndCreated(
+      String metadataJson, DataLocation dir) {
+    Config parsed;
+    try {
+      parsed = ConfigFactory.parseString(metadataJson);
+    } catch (ConfigException e) {
+      throw JobErrors.modelStoreFailure("read", dir.resolve(METADATA), e);
+    }
+    if (!parsed.hasPath("trained_through") || !parsed.hasPath("model_id")) {
+      return Optional.empty();
+    }
+    Trained trained =
+        new Trained(
+            parsed.getString("model_id"), LocalDate.parse(parsed.getString("trained_through")));
+    return Optional.of(
+        Map.entry(trained, parsed.hasPath("created_at") ? parsed.getString("created_at") : ""));
   }
 
   // A failed save leaves no folder behind when the file system lets us; LATEST never named it.
