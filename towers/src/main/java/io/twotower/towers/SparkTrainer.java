@@ -130,9 +130,10 @@ public final class SparkTrainer {
         progress.onSplit(epoch, split, splits.length, examples, examples / seconds, score);
         boolean lastOfEpoch = split == splits.length - 1;
         if (lastOfEpoch) {
-          stop =
-              epoch == settings.epochs() - 1
-                  || !epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()));
+          // Told after every epoch, the last one too (its answer is then moot).
+          boolean keepTraining =
+              epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()));
+          stop = epoch == settings.epochs() - 1 || !keepTraining;
         }
         checkpointing.splitDone(new Position(epoch, split), splits.length, stop, model);
       }

@@ -124,7 +124,9 @@ class S3PipelineIT {
     String id = models.latestId();
     DataLocation dir = models.root().resolve(id);
 
-    assertThat(files.list(models.root())).containsExactlyInAnyOrder("LATEST", id);
+    // The finished run's checkpoints are gone; the folder itself stays for later runs.
+    assertThat(files.list(models.root())).containsExactlyInAnyOrder("LATEST", id, "checkpoints");
+    assertThat(files.list(models.root().resolve("checkpoints"))).isEmpty();
     assertThat(files.list(dir)).containsExactlyInAnyOrder("towers", "metadata.json", "_SUCCESS");
     assertThat(models.metadata(id)).contains("\"model_id\" : \"" + id + "\"");
     TwoTowerModel model = models.load(id);
