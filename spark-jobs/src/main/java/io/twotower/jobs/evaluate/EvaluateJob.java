@@ -44,7 +44,7 @@ public final class EvaluateJob {
 
   /** Evaluates the model LATEST names; {@code dates} selects the held-out days (dt). */
   public static RecallReport run(DeltaStore store, JobConfig config, DateRange dates) {
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     String modelId = models.latestId();
     TwoTowerModel model = models.load(modelId);
     Dataset<Row> heldOut = heldOutQueries(store, config, dates);
