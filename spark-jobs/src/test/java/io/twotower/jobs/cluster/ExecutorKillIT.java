@@ -125,6 +125,15 @@ class ExecutorKillIT {
         .as("fit tasks that succeeded after the kill, per executor")
         .containsKey(replacements.get(0))
         .doesNotContainKey(killedExecutor);
+    // The kill caught the executor at work (measured: inside an averaging round's fit task, the
+    // "treeAggregate at ParameterAveragingTrainingMaster" stage; once, killed after the line
+    // without waiting for the round, in the count that precedes it), and Spark ran that task again.
+    assertThat(log.failedTasks())
+        .anySatisfy(
+            t -> {
+              assertThat(t.executorId()).isEqualTo(killedExecutor);
+              assertThat(t.reason()).isEqualTo("ExecutorLostFailure");
+            });
     // What failed, failed for the lost JVM (ExecutorLostFailure, or FetchFailed for shuffle
     // output it held), never as an error inside a task.
     assertThat(log.failedTasks()).noneMatch(t -> t.reason().equals("ExceptionFailure"));
