@@ -172,7 +172,8 @@ public final class JobErrors {
     return error(
         "Model " + modelId + " at " + dir + " is incomplete (no _SUCCESS marker)",
         "its save failed or has not finished; a complete model gets the marker after all its files",
-        "retrain, or use the model models/LATEST names");
+        "retrain; a model saved by a version without markers is complete: add an empty"
+            + " _SUCCESS file to its folder");
   }
 
   /** A model id that cannot name a folder or a table row. */
@@ -368,6 +369,16 @@ public final class JobErrors {
         "No training examples to estimate sampling probabilities from",
         "training_examples has no 'train' rows in " + days,
         "run `two-tower features` first, or widen --from/--to");
+  }
+
+  /** No training rows in the window train was asked to fit. */
+  public static JobException noTrainingExamples(Object dates) {
+    return error(
+        "No training examples to train on (" + dates + ")",
+        "training_examples has no 'train' rows in that range (a day without events, or one whose"
+            + " features have not been built); training on nothing would save an unchanged model"
+            + " as if it had learned from the day",
+        "check that ingest and features ran for those days, or widen --from/--to");
   }
 
   /** A training example without a day or an item index. */

@@ -3,8 +3,6 @@ package io.twotower.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twotower.jobs.TwoTowerCliTest.Run;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,39 +34,23 @@ class TwoTowerCliIT {
   }
 
   @Test
-  void thePipelineRunsOnAFileUriDataDir() throws IOException {
+  void aFileUriDataDirIsTakenAsItIsAndNamedInErrors() {
     Run run =
         TwoTowerCliTest.run(
-            "pipeline",
+            "sampling",
             "--data-dir",
             "file://" + dataDir.toAbsolutePath(),
             "--set",
-            "spark.master=local[2]",
+            "spark.master=local[1]",
             "--set",
-            "synthetic.users=60",
-            "--set",
-            "synthetic.items=80",
-            "--set",
-            "synthetic.events-per-user=8",
-            "--set",
-            "synthetic.days=2",
-            "--set",
-            "train.epochs=1",
-            "--set",
-            "train.query-hidden=[8]",
-            "--set",
-            "train.item-hidden=[8]",
-            "--set",
-            "train.output-dim=8",
-            "--set",
-            "export.top-k=5");
+            "sampling.estimator=aggregate");
 
-    assertThat(run.exitCode()).as(run.err()).isZero();
-    Path models = dataDir.resolve("models");
-    String id = Files.readString(models.resolve("LATEST")).trim();
-    assertThat(models.resolve(id).resolve("_SUCCESS")).exists();
-    assertThat(dataDir.resolve("user_candidates").resolve("_delta_log")).isDirectory();
-    // A URI mistaken for a relative path would have created ./file: in the working directory.
-    assertThat(Path.of("file:")).doesNotExist();
+    assertThat(run.exitCode()).isEqualTo(2);
+    // Taken for a relative path, the URI would have been resolved below the working directory.
+    assertThat(run.err())
+        .startsWith(
+            "two-tower sampling: Delta table 'training_examples' not found at file:"
+                + dataDir.toAbsolutePath().resolve("training_examples")
+                + " ");
   }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 
@@ -24,6 +25,11 @@ import org.apache.hadoop.conf.Configuration;
  * marked complete with {@code _SUCCESS}, and only then named by LATEST, whose replacement is atomic
  * ({@link HadoopFiles#writeAtomically}). A reader following LATEST never sees a half-written model,
  * and a model without its marker is refused rather than loaded in part.
+ *
+ * <p>Checkpoints of unfinished train runs live apart, under {@code
+ * models/checkpoints/<run-id>/<name>/} ({@code towers/} plus {@code checkpoint.json}), with {@code
+ * models/checkpoints/<run-id>/LATEST} naming the run's newest complete one; the models' LATEST
+ * never names a checkpoint.
  */
 public final class ModelStore {
 
@@ -32,6 +38,8 @@ public final class ModelStore {
   static final String TOWERS = "towers";
   static final String METADATA = "metadata.json";
   private static final String TEMPORARY_PREFIX = "_tmp-";
+  private static final String CHECKPOINTS = "checkpoints";
+  private static final String CHECKPOINT_STATE = "checkpoint.json";
 
   private static final DateTimeFormatter ID_FORMAT =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -131,6 +139,67 @@ public final class ModelStore {
       return files.readString(file);
     } catch (IOException e) {
       throw JobErrors.modelStoreFailure("read", file, e);
+    }
+  }
+
+  // ---- checkpoints of unfinished train runs
+
+  /** A saved checkpoint: its folder, the model as it was (updater state included), its state. */
+  public record Checkpoint(DataLocation dir, TwoTowerModel model, String stateJson) {}
+
+  /**
+   * Saves a checkpoint of run {@code runId} as {@code name}, then points the run's LATEST at it
+   * (atomically, so LATEST only ever names a complete checkpoint) and deletes the run's older
+   * checkpoints; returns its folder.
+   */
+  public DataLocation saveCheckpoint(
+      String runId, String name, TwoTowerModel model, String stateJson) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    DataLocation dir = run.resolve(name);
+    try {
+      files.deleteRecursively(dir); // a half-written one from a killed run
+      DataLocation towers = dir.resolve(TOWERS);
+      model.save(file -> files.create(towers.resolve(file)));
+      files.writeString(dir.resolve(CHECKPOINT_STATE), stateJson);
+      files.writeAtomically(run.resolve(LATEST), name + "\n");
+      for (String entry : files.list(run)) {
+        if (!entry.equals(LATEST) && !entry.equals(name)) {
+          files.deleteRecursively(run.resolve(entry));
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("save checkpoint " + name + " to", dir, e);
+    }
+  }
+
+  /** The newest complete checkpoint of run {@code runId}, if it has one. */
+  public Optional<Checkpoint> latestCheckpoint(String runId) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    DataLocation latest = run.resolve(LATEST);
+    try {
+      if (!files.isFile(latest)) {
+        return Optional.empty();
+      }
+      DataLocation dir = run.resolve(files.readString(latest).trim());
+      DataLocation towers = dir.resolve(TOWERS);
+      return Optional.of(
+          new Checkpoint(
+              dir,
+              TwoTowerModel.load(file -> files.open(towers.resolve(file))),
+              files.readString(dir.resolve(CHECKPOINT_STATE))));
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("read the latest checkpoint in", run, e);
+    }
+  }
+
+  /** Deletes every checkpoint of run {@code runId} (once its model is saved). */
+  public void deleteCheckpoints(String runId) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    try {
+      files.deleteRecursively(run);
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("delete the checkpoints in", run, e);
     }
   }
 

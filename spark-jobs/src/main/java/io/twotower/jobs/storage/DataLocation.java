@@ -71,11 +71,6 @@ public final class DataLocation {
     return path.getFileSystem(hadoop);
   }
 
-  /** True for a {@code file:} location (the driver's local disk). */
-  public boolean isLocal() {
-    return "file".equals(path.toUri().getScheme());
-  }
-
   /**
    * The URI, as Spark, Delta and Hadoop accept it (e.g. {@code file:/data/tt}, {@code s3a://b/tt}).
    */

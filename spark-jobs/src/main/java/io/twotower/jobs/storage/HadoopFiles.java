@@ -136,13 +136,6 @@ public final class HadoopFiles {
     fs(location).delete(location.hadoopPath(), true);
   }
 
-  /** Copies a local file (e.g. a plot a library can only write to disk) to {@code target}. */
-  public void copyFromLocal(java.nio.file.Path local, DataLocation target) throws IOException {
-    fs(target)
-        .copyFromLocalFile(
-            false, true, new org.apache.hadoop.fs.Path(local.toUri()), target.hadoopPath());
-  }
-
   private FileSystem fs(DataLocation location) throws IOException {
     return location.fileSystem(hadoop);
   }

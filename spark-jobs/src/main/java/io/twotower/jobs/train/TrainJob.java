@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
@@ -78,6 +79,9 @@ public final class TrainJob {
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
     EpochBatches batches = epochBatches(store, train, towerConfig, inputs, examples);
     long count = examples.count();
+    if (count == 0) {
+      throw JobErrors.noTrainingExamples(dates);
+    }
     LOG.info(
         String.format(
             "%,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
@@ -93,11 +97,17 @@ public final class TrainJob {
             train.epochs(),
             towerConfig.correction()));
 
-    Fit fit = fit(store, train, towerConfig, batches, epochEnd);
+    TrainCheckpoints checkpoints =
+        TrainCheckpoints.open(
+            new ModelStore(store),
+            runIdentity(config, dates, versions, towerConfig, batches),
+            train.checkpointEvery());
+    Fit fit = fit(store, train, towerConfig, batches, epochEnd, checkpoints);
     batches.release();
     examples.unpersist(false);
 
     String modelId = saveModel(store, config, dates, versions, towerConfig, count, fit);
+    checkpoints.finish();
     LOG.info(
         String.format(
             "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
@@ -117,6 +127,33 @@ public final class TrainJob {
       versions.put(table.folder(), store.version(table));
     }
     return versions;
+  }
+
+  /**
+   * What fixes the batches a run trains on and in which order, and the model it starts from: a
+   * rerun with the same identity may resume from the run's checkpoints. How often to checkpoint is
+   * left out, so that changing it keeps them.
+   */
+  private static String runIdentity(
+      JobConfig config,
+      DateRange dates,
+      Map<String, Long> versions,
+      TowerConfig towerConfig,
+      EpochBatches batches) {
+    String train =
+        config
+            .raw()
+            .getConfig("train")
+            .withoutPath("checkpoint-every")
+            .root()
+            .render(ConfigRenderOptions.concise());
+    return String.join(
+        "; ",
+        "dates " + dates,
+        "tables " + versions,
+        "partitions " + batches.partitions(),
+        "towers " + towerConfig,
+        "train " + train);
   }
 
   private static TowerConfig towerConfig(DeltaStore store, JobConfig config) {
@@ -167,7 +204,8 @@ public final class TrainJob {
       TrainConfig train,
       TowerConfig towerConfig,
       EpochBatches batches,
-      EpochEnd epochEnd) {
+      EpochEnd epochEnd,
+      TrainCheckpoints checkpoints) {
     int rowsPerBatch = batches.rowsPerBatch();
     int batchSize = train.batchSize();
     SparkTrainingSettings settings =
@@ -182,10 +220,13 @@ public final class TrainJob {
     ProgressReporter.Training progress =
         ProgressReporter.console().training("train", train.epochs());
     long start = System.nanoTime();
+    TwoTowerModel initial =
+        checkpoints.startModel(
+            () -> TwoTowerModel.create(towerConfig), train.epochs(), train.splitsPerEpoch());
     TwoTowerModel trained =
         SparkTrainer.fit(
             sparkContext(store),
-            TwoTowerModel.create(towerConfig),
+            initial,
             batches,
             settings,
             (epoch, split, splits, rows, perSecond, meanPerRow) -> {
@@ -194,7 +235,8 @@ public final class TrainJob {
               lastLoss[0] = loss;
               progress.split(epoch, split, splits, rows, perSecond, loss);
             },
-            epochEnd);
+            epochEnd,
+            checkpoints);
     return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
   }
 

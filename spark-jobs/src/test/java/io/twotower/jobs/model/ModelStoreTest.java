@@ -48,15 +48,11 @@ class ModelStoreTest {
 
   @Test
   void aFailureWhileWritingTheModelLeavesLatestOnThePreviousModelAndNoFolder() throws IOException {
-    DataLocation dataDir = FailingFileSystem.location(scratch);
-    ModelStore healthy = new ModelStore(dataDir, FailingFileSystem.configuration(""));
-    String first = healthy.newModelId();
-    healthy.save(first, TinyModels.withGenre(20, 3), "{}");
-
-    ModelStore crashing = new ModelStore(dataDir, FailingFileSystem.configuration("metadata"));
+    ModelStore healthy = failingStore("");
+    String first = saved(healthy);
     String second = first + "-next";
 
-    assertThatThrownBy(() -> crashing.save(second, TinyModels.withGenre(20, 3), "{}"))
+    assertThatThrownBy(() -> saved(failingStore("metadata"), second))
         .isInstanceOf(JobException.class)
         .hasMessageContaining("Cannot save model " + second + " to failing:")
         .hasMessageContaining("injected failure");
@@ -68,15 +64,11 @@ class ModelStoreTest {
 
   @Test
   void aFailureWhileMovingLatestLeavesItOnThePreviousModel() {
-    DataLocation dataDir = FailingFileSystem.location(scratch);
-    ModelStore healthy = new ModelStore(dataDir, FailingFileSystem.configuration(""));
-    String first = healthy.newModelId();
-    healthy.save(first, TinyModels.withGenre(20, 3), "{}");
-
-    ModelStore crashing = new ModelStore(dataDir, FailingFileSystem.configuration("_tmp-LATEST"));
+    ModelStore healthy = failingStore("");
+    String first = saved(healthy);
     String second = first + "-next";
 
-    assertThatThrownBy(() -> crashing.save(second, TinyModels.withGenre(20, 3), "{}"))
+    assertThatThrownBy(() -> saved(failingStore("_tmp-LATEST"), second))
         .isInstanceOf(JobException.class)
         .hasMessageContaining("Cannot point failing:")
         .hasMessageContaining("injected failure");
@@ -110,6 +102,21 @@ class ModelStoreTest {
         .hasMessageContaining(
             "Model two-tower-none not found at file:"
                 + scratch.resolve("models").resolve("two-tower-none"));
+  }
+
+  /** The store under scratch on the failing: file system, failing files named {@code failOn}*. */
+  private ModelStore failingStore(String failOn) {
+    return new ModelStore(
+        FailingFileSystem.location(scratch), FailingFileSystem.configuration(failOn));
+  }
+
+  private static String saved(ModelStore store) {
+    return saved(store, store.newModelId());
+  }
+
+  private static String saved(ModelStore store, String id) {
+    store.save(id, TinyModels.withGenre(20, 3), "{}");
+    return id;
   }
 
   private static java.util.List<Path> temporaries(Path models) throws IOException {

@@ -57,7 +57,8 @@ class SyntheticPipelineIT {
 
   @BeforeAll
   static void runPipeline() {
-    small.put("data-dir", scratch.resolve("data").toString());
+    // As a URI, as on a cluster (`--data-dir file:///...`): every stage must take it as it is.
+    small.put("data-dir", "file://" + scratch.resolve("data").toAbsolutePath());
     small.put("synthetic.users", "300");
     small.put("synthetic.items", "400");
     small.put("synthetic.channels", "40");

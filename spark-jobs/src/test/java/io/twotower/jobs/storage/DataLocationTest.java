@@ -39,8 +39,6 @@ class DataLocationTest {
     assertThat(DataLocation.of(scratch.toString())).isEqualTo(local);
     assertThat(local.resolve("models").parent()).isEqualTo(local);
     assertThat(local.resolve("models").name()).isEqualTo("models");
-    assertThat(local.isLocal()).isTrue();
-    assertThat(DataLocation.of("s3a://b/c").isLocal()).isFalse();
   }
 
   @Test
