@@ -36,7 +36,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +67,6 @@ public final class TrainJob {
   public static Result train(
       DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
     TrainConfig train = config.train();
-    LOG.info("ND4J backend {}", Nd4j.getBackend().getClass().getSimpleName());
     Map<String, Long> versions = tableVersions(store);
     TowerConfig towerConfig = towerConfig(store, config);
     TowerInputs inputs = TowerInputs.of(towerConfig);
