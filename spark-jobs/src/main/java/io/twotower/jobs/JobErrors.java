@@ -317,10 +317,30 @@ public final class JobErrors {
             + configured
             + " but the vocabularies hold the user fields "
             + inVocabulary,
-        "a dated run (--date) encodes with the vocabularies of the last full run",
+        "a dated run (--date) only adds values to the vocabularies' fields, so that earlier days'"
+            + " examples stay encoded as they are",
         "run `two-tower features` without --date to rebuild them, or set features.user-fields"
             + " = "
             + inVocabulary);
+  }
+
+  /** features.oov-buckets differs from the number of buckets the vocabularies table holds. */
+  public static JobException oovBucketsDifferFromVocabulary(
+      String field, int configured, int inVocabulary) {
+    return error(
+        "features.oov-buckets = "
+            + configured
+            + " but the vocabularies give field "
+            + field
+            + " "
+            + inVocabulary
+            + " buckets",
+        "features runs only append to the vocabularies, so that saved models keep their indices;"
+            + " other buckets would move every out-of-vocabulary value",
+        "set features.oov-buckets = "
+            + inVocabulary
+            + ", or delete the vocabularies table (every index then changes: train from scratch"
+            + " with train.incremental = false)");
   }
 
   /** User fields configured for a source that writes no users table. */
@@ -356,6 +376,14 @@ public final class JobErrors {
         "No training examples to estimate sampling probabilities from",
         "training_examples has no 'train' rows in " + days,
         "run `two-tower features` first, or widen --from/--to");
+  }
+
+  /** A day-by-day training run whose days (and the days before) have no training examples. */
+  public static JobException noTrainingExamplesToTrain(Object days) {
+    return error(
+        "No training examples to train on up to the end of " + days,
+        "training_examples has no 'train' rows on or before those days",
+        "run `two-tower features` for those days first, or pick other days");
   }
 
   /** A training example without a day or an item index. */

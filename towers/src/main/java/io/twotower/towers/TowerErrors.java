@@ -74,6 +74,20 @@ final class TowerErrors {
             + " model built from the same TowerConfig.");
   }
 
+  /** A model cannot continue under a configuration whose parameters have other shapes. */
+  static IllegalArgumentException cannotGrow(String parameter, Object from, Object to) {
+    return new InvalidArgument(
+        "Cannot continue the model under the new configuration: parameter "
+            + parameter
+            + " has shape "
+            + from
+            + " in the model and "
+            + to
+            + " in the new configuration. Only embedding tables may grow (more rows, same"
+            + " width) and the optimizer must stay the same; train from scratch to change the"
+            + " towers' shapes or the optimizer.");
+  }
+
   /** Saving or loading a model failed. */
   static IllegalStateException storageFailure(String operation, Object path, Exception cause) {
     return new InvalidState(

@@ -160,6 +160,28 @@ public final class TwoTowerModel {
     return checked(config, Objects.requireNonNull(trained, "trained"));
   }
 
+  /**
+   * This model continued under {@code bigger}, for training on after its vocabularies grew: the
+   * same layers and parameter shapes, except that embedding tables (the item ids', a field's) may
+   * have more rows. Existing rows and every other parameter keep their values and their optimizer
+   * state (and the step count Adam's bias correction uses), so old ids embed as before; new rows
+   * are initialised as {@link #create} initialises them, with zero optimizer state. Settings that
+   * shape no parameter (temperature, learning rate, correction) are {@code bigger}'s. Returns this
+   * model itself when {@code bigger} is its configuration.
+   *
+   * @throws IllegalArgumentException if a parameter other than an embedding table changes shape, a
+   *     table loses rows or changes width, or the optimizer changes
+   */
+  public TwoTowerModel grownTo(TowerConfig bigger) {
+    Objects.requireNonNull(bigger, "bigger");
+    if (bigger.equals(config)) {
+      return this;
+    }
+    TwoTowerModel grown = create(bigger);
+    EmbeddingGrowth.copyInto(trainingGraph, grown.trainingGraph);
+    return grown;
+  }
+
   /** Wraps {@code graph} after checking, without allocating a second graph, that it fits. */
   private static TwoTowerModel checked(TowerConfig config, ComputationGraph graph) {
     Map<String, Long> expected = parameterCounts(TwoTowerGraphs.training(config));

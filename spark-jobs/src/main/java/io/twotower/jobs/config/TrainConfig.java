@@ -14,6 +14,9 @@ import io.twotower.towers.TowerConfig;
  * @param seed seeds the epochs' shuffling and the mixed negatives (and, as a hyperparameter, the
  *     model's initialisation)
  * @param hyperparameters the {@code train} subtree the hyperparameters are read from
+ * @param incremental whether a dated run (--date, --from/--to) continues day by day from the model
+ *     of the day before (see {@code DailyTraining}) rather than training from scratch on its days
+ * @param replayDays R: each day's training also replays the R calendar days before it
  */
 public record TrainConfig(
     int batchSize,
@@ -24,7 +27,9 @@ public record TrainConfig(
     int fieldEmbeddingDim,
     int mixedNegatives,
     long seed,
-    Settings hyperparameters) {
+    Settings hyperparameters,
+    boolean incremental,
+    int replayDays) {
 
   /**
    * A builder with every hyperparameter set from {@code train.*}; the fields that come from the
@@ -45,6 +50,8 @@ public record TrainConfig(
         s.positiveInt("field-embedding-dim"),
         s.nonNegativeInt("mixed-negatives"),
         s.longValue("seed"),
-        s);
+        s,
+        s.booleanValue("incremental"),
+        s.nonNegativeInt("replay-days"));
   }
 }

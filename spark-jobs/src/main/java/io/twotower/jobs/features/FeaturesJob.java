@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code features}: one training example per event (the query's history window, the candidate
  * item's id and categorical features, a reward, and with {@code features.user-fields} the user's
- * categorical features, see {@link UserFeatures}), the held-out split, and the vocabularies. A full
- * run rebuilds the vocabularies from the training split; a dated run (--date) rewrites only that
- * day's examples against the existing vocabularies, so earlier days' indices stay valid and new
- * items land in the out-of-vocabulary buckets until the next full run.
+ * categorical features, see {@link UserFeatures}), the held-out split, and the vocabularies. Every
+ * run extends the vocabularies (see {@link Vocabulary#grow}) with the training split's values up to
+ * its last day, so indices never move: a dated run (--date) rewrites only that day's examples,
+ * earlier days' indices stay valid, and an item first seen that day gets its own index at once.
  */
 public final class FeaturesJob {
 
@@ -79,14 +79,25 @@ public final class FeaturesJob {
         settings.userFields().isEmpty() ? null : UserFeatures.read(store, settings.userFields());
     Dataset<Row> labelled = HeldOutSplit.assign(known, settings).cache();
 
-    if (dates.isAll() || !store.exists(Table.VOCABULARIES)) {
-      Dataset<Row> occurrences = occurrences(labelled, items, columns);
-      if (users != null) {
-        occurrences = occurrences.unionByName(users.occurrences());
-      }
+    // The vocabularies know the values up to the run's last day: a dated run must not index items
+    // that first appear on later days (they are out of vocabulary until their day is run).
+    Dataset<Row> upToLastDay = labelled.where(new DateRange(null, dates.to()).includes(col(DT)));
+    Dataset<Row> occurrences = occurrences(upToLastDay, items, columns);
+    if (users != null) {
+      occurrences = occurrences.unionByName(users.occurrences());
+    }
+    if (!store.exists(Table.VOCABULARIES)) {
       store.overwrite(
           Table.VOCABULARIES,
           Vocabulary.build(occurrences, settings.minCount(), settings.oovBuckets()));
+    } else {
+      Dataset<Row> existing = store.read(Table.VOCABULARIES);
+      if (!dates.isAll()) {
+        requireSameUserFields(Vocabulary.fromTable(existing), settings);
+      }
+      store.overwrite(
+          Table.VOCABULARIES,
+          Vocabulary.grow(existing, occurrences, settings.minCount(), settings.oovBuckets()));
     }
     Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
     requireSameUserFields(vocabulary, settings);

@@ -8,6 +8,7 @@ import static io.twotower.jobs.tables.Table.Columns.VALUE;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
 
 import io.twotower.jobs.JobErrors;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -27,12 +29,17 @@ import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.hash.Murmur3_x86_32;
 
 /**
- * Index spaces of the item id and of each categorical field. Values seen at least {@code min-count}
- * times get indices {@code 0..V-1} (most frequent first, ties by value); every other value is
- * hashed into one of {@code H} out-of-vocabulary buckets {@code V..V+H-1}, so an item unseen in
- * training still gets an embedding. The buckets are rows of the table too ({@code #oov-k}, count
- * 0), so a field's cardinality is the table's own fact, not a config that could drift. A missing
- * categorical value is the explicit value {@link #NONE}.
+ * Index spaces of the item id and of each categorical field, stable across features runs so that a
+ * model trained yesterday still reads today's indices. The first build gives the values seen at
+ * least {@code min-count} times indices {@code 0..V-1} (most frequent first, ties by value) and
+ * puts {@code H} out-of-vocabulary buckets at {@code V..V+H-1}; every other value hashes into one
+ * of them, so an item unseen in training still gets an embedding. Later runs only append ({@link
+ * #grow}): values that reach {@code min-count} since get the next free indices after the current
+ * largest one (after the buckets), and nothing already indexed moves, the buckets included. A
+ * model's tables thus cover a prefix of today's indices: ids it knew keep their rows, and it grows
+ * new rows for the new ones ({@code TwoTowerModel.grownTo}). The buckets are rows of the table too
+ * ({@code #oov-k}, count 0), so where they lie and a field's cardinality are the table's own facts,
+ * not a config that could drift. A missing categorical value is the explicit value {@link #NONE}.
  */
 public final class Vocabulary implements Serializable {
 
@@ -51,14 +58,17 @@ public final class Vocabulary implements Serializable {
   private final Map<String, Map<String, Integer>> indices;
   private final Map<String, Integer> vocabSizes;
   private final Map<String, Integer> buckets;
+  private final Map<String, Integer> firstBucket;
 
   private Vocabulary(
       Map<String, Map<String, Integer>> indices,
       Map<String, Integer> vocabSizes,
-      Map<String, Integer> buckets) {
+      Map<String, Integer> buckets,
+      Map<String, Integer> firstBucket) {
     this.indices = indices;
     this.vocabSizes = vocabSizes;
     this.buckets = buckets;
+    this.firstBucket = firstBucket;
   }
 
   /**
@@ -66,18 +76,7 @@ public final class Vocabulary implements Serializable {
    * occurrence.
    */
   public static Dataset<Row> build(Dataset<Row> occurrences, int minCount, int oovBuckets) {
-    Dataset<Row> counted =
-        occurrences
-            .groupBy(FIELD, VALUE)
-            .agg(count(lit(1)).as(COUNT))
-            .filter(col(COUNT).geq(minCount));
-    Dataset<Row> indexed =
-        counted.withColumn(
-            IDX,
-            row_number()
-                .over(Window.partitionBy(FIELD).orderBy(col(COUNT).desc(), col(VALUE).asc()))
-                .minus(1)
-                .cast("int"));
+    Dataset<Row> indexed = indexedFrom(counted(occurrences, minCount), lit(0));
     Dataset<Row> sizes = indexed.groupBy(FIELD).agg(count(lit(1)).cast("int").as("size"));
     List<Row> bucketRows = new ArrayList<>();
     for (Row size : sizes.collectAsList()) {
@@ -92,23 +91,78 @@ public final class Vocabulary implements Serializable {
     return indexed.select(FIELD, VALUE, IDX, COUNT).unionByName(oov);
   }
 
+  /**
+   * The vocabularies table {@code existing} extended by {@code occurrences} (rows of (field,
+   * value), one per occurrence): existing rows keep their index; values of an existing field that
+   * reach {@code minCount} and have no index yet get the next ones after the field's largest index
+   * (most frequent first, ties by value); a field new to the table is built as by {@link #build};
+   * fields without occurrences (a column or user field no longer configured) are left out.
+   *
+   * @throws io.twotower.jobs.JobException if a field of {@code existing} has another number of
+   *     buckets than {@code oovBuckets} (moving them would move every hashed value)
+   */
+  public static Dataset<Row> grow(
+      Dataset<Row> existing, Dataset<Row> occurrences, int minCount, int oovBuckets) {
+    Dataset<Row> old = existing.select(FIELD, VALUE, IDX, COUNT);
+    Dataset<Row> fields = occurrences.select(FIELD).distinct();
+    Dataset<Row> kept = old.join(fields, new String[] {FIELD}, "left_semi");
+    Map<String, Integer> keptBuckets =
+        fromRows(kept.where(col(VALUE).startsWith(OOV_PREFIX)).collectAsList()).buckets;
+    keptBuckets.forEach(
+        (field, found) -> {
+          if (found != oovBuckets) {
+            throw JobErrors.oovBucketsDifferFromVocabulary(field, oovBuckets, found);
+          }
+        });
+    Dataset<Row> next = kept.groupBy(FIELD).agg(max(IDX).plus(1).cast("int").as("next_idx"));
+    Dataset<Row> added =
+        counted(occurrences, minCount)
+            .join(kept.select(FIELD, VALUE), new String[] {FIELD, VALUE}, "left_anti")
+            .join(next, FIELD);
+    Dataset<Row> newFields =
+        occurrences.join(kept.select(FIELD).distinct(), new String[] {FIELD}, "left_anti");
+    return kept.unionByName(indexedFrom(added, col("next_idx")).select(FIELD, VALUE, IDX, COUNT))
+        .unionByName(build(newFields, minCount, oovBuckets));
+  }
+
+  /** (field, value, count) of the values seen at least {@code minCount} times. */
+  private static Dataset<Row> counted(Dataset<Row> occurrences, int minCount) {
+    return occurrences
+        .groupBy(FIELD, VALUE)
+        .agg(count(lit(1)).as(COUNT))
+        .filter(col(COUNT).geq(minCount));
+  }
+
+  /** Indices from {@code first} on within each field, most frequent first, ties by value. */
+  private static Dataset<Row> indexedFrom(Dataset<Row> counted, Column first) {
+    return counted.withColumn(
+        IDX,
+        row_number()
+            .over(Window.partitionBy(FIELD).orderBy(col(COUNT).desc(), col(VALUE).asc()))
+            .minus(1)
+            .plus(first)
+            .cast("int"));
+  }
+
   /** The in-memory encoder from the vocabularies table's rows (field, value, idx, count). */
   public static Vocabulary fromRows(List<Row> rows) {
     Map<String, Map<String, Integer>> indices = new TreeMap<>();
     Map<String, Integer> vocabSizes = new TreeMap<>();
     Map<String, Integer> buckets = new TreeMap<>();
+    Map<String, Integer> firstBucket = new TreeMap<>();
     for (Row row : rows) {
       String field = row.getAs(FIELD);
       String value = row.getAs(VALUE);
       int idx = row.getAs(IDX);
       if (value.startsWith(OOV_PREFIX) && ((Number) row.getAs(COUNT)).longValue() == 0L) {
         buckets.merge(field, 1, Integer::sum);
+        firstBucket.merge(field, idx, Math::min);
       } else {
         indices.computeIfAbsent(field, f -> new HashMap<>()).put(value, idx);
         vocabSizes.merge(field, 1, Integer::sum);
       }
     }
-    return new Vocabulary(indices, vocabSizes, buckets);
+    return new Vocabulary(indices, vocabSizes, buckets, firstBucket);
   }
 
   /** Reads the whole table into an encoder (the driver holds it; it is broadcast to executors). */
@@ -126,7 +180,7 @@ public final class Vocabulary implements Serializable {
     if (h == 0) {
       throw JobErrors.noVocabulary(field);
     }
-    return vocabSizes.getOrDefault(field, 0) + Math.floorMod(hash(value), h);
+    return firstBucket.get(field) + Math.floorMod(hash(value), h);
   }
 
   /** Number of indices of {@code field}: vocabulary plus buckets. */

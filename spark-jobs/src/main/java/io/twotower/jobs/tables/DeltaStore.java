@@ -52,6 +52,21 @@ public final class DeltaStore {
     return df;
   }
 
+  /**
+   * The table as it was at Delta version {@code version} (time travel), its required columns
+   * checked: what a job reads when it records the version it read, so that a write to the table
+   * while the job runs cannot make the record untrue.
+   */
+  public Dataset<Row> read(Table table, long version) {
+    requireExists(table);
+    Dataset<Row> df = spark.read().format("delta").option("versionAsOf", version).load(path(table));
+    TableSchemas.require(
+        df.schema(),
+        table.requiredColumns(),
+        table.folder() + " at " + path(table) + " (version " + version + ")");
+    return df;
+  }
+
   /** The current Delta version of the table (what a model records to name its training data). */
   public long version(Table table) {
     requireExists(table);

@@ -1,5 +1,6 @@
 package io.twotower.jobs.train;
 
+import static io.twotower.jobs.tables.Table.Columns.DT;
 import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
 import static io.twotower.jobs.tables.Table.Columns.LOG_P;
 import static io.twotower.jobs.tables.Table.Columns.TS;
@@ -19,6 +20,7 @@ import io.twotower.jobs.features.Vocabulary;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
+import io.twotower.jobs.tables.PinnedTables;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.SparkTrainer;
 import io.twotower.towers.SparkTrainer.EpochEnd;
@@ -26,6 +28,7 @@ import io.twotower.towers.SparkTrainingSettings;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TwoTowerModel;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +45,12 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code train}: the two towers on the {@link TrainingWindow} (the training split on --date, on
  * --from/--to, or on all days), with in-batch softmax and the logQ correction from
- * item_sampling_probability, parameter-averaged across Spark workers. Saves the model with its
- * config and the Delta versions of the tables it read.
+ * item_sampling_probability, parameter-averaged across Spark workers. A dated run with {@code
+ * train.incremental} trains day by day, each day continuing from the model before ({@link
+ * DailyTraining}); otherwise one model from scratch on the run's days (plus {@code
+ * train.replay-days} before them). Every model is saved with its config and lineage: the model it
+ * continued from, the days it trained on, and the Delta versions of the tables it read, which are
+ * the versions it reads (time travel) however the tables change while it trains.
  */
 public final class TrainJob {
 
@@ -63,19 +70,49 @@ public final class TrainJob {
     return train(store, config, dates, EpochEnd.never());
   }
 
-  /** As {@link #train(DeltaStore, JobConfig, DateRange)}; {@code epochEnd} may stop it early. */
+  /**
+   * As {@link #train(DeltaStore, JobConfig, DateRange)}; {@code epochEnd} may stop it early (in a
+   * day-by-day run, each day's training).
+   */
   public static Result train(
       DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
+    PinnedTables tables = PinnedTables.current(store, INPUTS);
+    LOG.info("reading the tables at Delta versions {}", tables.versions());
+    TowerConfig towerConfig = towerConfig(tables, config);
+    if (!dates.isAll() && config.train().incremental()) {
+      return DailyTraining.train(tables, config, towerConfig, dates, epochEnd);
+    }
+    DateRange window =
+        dates.from() == null
+            ? dates
+            : new DateRange(dates.from().minusDays(config.train().replayDays()), dates.to());
+    return train(tables, config, towerConfig, window, null, epochEnd);
+  }
+
+  /** A saved model a training continues from. */
+  record Parent(String modelId, TwoTowerModel model) {}
+
+  /**
+   * One model on the {@link TrainingWindow} of {@code window}: {@code parent} (null: a fresh model)
+   * grown to {@code towerConfig}, trained on, then saved with its lineage.
+   */
+  static Result train(
+      PinnedTables tables,
+      JobConfig config,
+      TowerConfig towerConfig,
+      DateRange window,
+      Parent parent,
+      EpochEnd epochEnd) {
     TrainConfig train = config.train();
-    Map<String, Long> versions = tableVersions(store);
-    TowerConfig towerConfig = towerConfig(store, config);
+    DeltaStore store = tables.store();
     TowerInputs inputs = TowerInputs.of(towerConfig);
     // Read and joined once; each epoch shuffles this anew.
     Dataset<Row> examples =
-        examples(store, dates, !towerConfig.userFields().isEmpty())
+        examples(tables, window, !towerConfig.userFields().isEmpty())
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
-    EpochBatches batches = epochBatches(store, train, towerConfig, inputs, examples);
+    EpochBatches batches = epochBatches(tables, train, towerConfig, inputs, examples);
     long count = examples.count();
+    List<LocalDate> days = days(examples);
     LOG.info(
         String.format(
             "%,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
@@ -91,11 +128,25 @@ public final class TrainJob {
             train.epochs(),
             towerConfig.correction()));
 
-    Fit fit = fit(store, train, towerConfig, batches, epochEnd);
+    TwoTowerModel start;
+    if (parent == null) {
+      start = TwoTowerModel.create(towerConfig);
+    } else {
+      start = parent.model().grownTo(towerConfig);
+      LOG.info(
+          String.format(
+              "continuing from model %s (%,d -> %,d item indices)",
+              parent.modelId(),
+              parent.model().config().itemCardinality(),
+              towerConfig.itemCardinality()));
+    }
+    Fit fit = fit(store, train, start, batches, epochEnd);
     batches.release();
     examples.unpersist(false);
 
-    String modelId = saveModel(store, config, dates, versions, towerConfig, count, fit);
+    Lineage lineage =
+        new Lineage(parent == null ? null : parent.modelId(), window, days, tables.versions());
+    String modelId = saveModel(store, config, lineage, towerConfig, count, fit);
     LOG.info(
         String.format(
             "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
@@ -103,53 +154,63 @@ public final class TrainJob {
     return new Result(modelId, fit.model(), count, fit.seconds(), fit.finalLoss());
   }
 
-  /** The Delta version of each input table, recorded with the model. */
-  private static Map<String, Long> tableVersions(DeltaStore store) {
-    Map<String, Long> versions = new LinkedHashMap<>();
-    for (Table table :
-        List.of(
-            Table.TRAINING_EXAMPLES,
-            Table.ITEM_SAMPLING_PROBABILITY,
-            Table.VOCABULARIES,
-            Table.ITEM_FEATURES)) {
-      versions.put(table.folder(), store.version(table));
-    }
-    return versions;
-  }
+  /** The tables train reads, each at the version it had when the run started. */
+  static final List<Table> INPUTS =
+      List.of(
+          Table.TRAINING_EXAMPLES,
+          Table.ITEM_SAMPLING_PROBABILITY,
+          Table.VOCABULARIES,
+          Table.ITEM_FEATURES);
 
-  private static TowerConfig towerConfig(DeltaStore store, JobConfig config) {
-    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
-    return TowerInputs.towerConfig(config, vocabulary, store.read(Table.ITEM_FEATURES));
+  private static TowerConfig towerConfig(PinnedTables tables, JobConfig config) {
+    Vocabulary vocabulary = Vocabulary.fromTable(tables.read(Table.VOCABULARIES));
+    return TowerInputs.towerConfig(config, vocabulary, tables.read(Table.ITEM_FEATURES));
   }
 
   /**
    * The rows train fits on: the {@link TrainingWindow} of {@code dates}, each with its item's log
-   * p_j. With {@code userFields}, training_examples must have the user fields' column.
+   * p_j, from the current tables. With {@code userFields}, training_examples must have the user
+   * fields' column.
    */
   static Dataset<Row> examples(DeltaStore store, DateRange dates, boolean userFields) {
-    Dataset<Row> table = store.read(Table.TRAINING_EXAMPLES);
+    return examples(PinnedTables.current(store, INPUTS), dates, userFields);
+  }
+
+  /** As {@link #examples(DeltaStore, DateRange, boolean)}, from the pinned versions. */
+  static Dataset<Row> examples(PinnedTables tables, DateRange dates, boolean userFields) {
+    Dataset<Row> table = tables.read(Table.TRAINING_EXAMPLES);
     if (userFields) {
       TableSchemas.require(
           table.schema(),
           new StructType(new StructField[] {Table.USER_FIELD_IDX}),
-          "training_examples at " + store.path(Table.TRAINING_EXAMPLES) + " (user fields)");
+          "training_examples at "
+              + tables.store().path(Table.TRAINING_EXAMPLES)
+              + " (user fields)");
     }
     return TrainingWindow.of(table, dates)
-        .join(store.read(Table.ITEM_SAMPLING_PROBABILITY).select(ITEM_IDX, LOG_P), ITEM_IDX);
+        .join(tables.read(Table.ITEM_SAMPLING_PROBABILITY).select(ITEM_IDX, LOG_P), ITEM_IDX);
+  }
+
+  /** The days of {@code examples}, in order. */
+  private static List<LocalDate> days(Dataset<Row> examples) {
+    return examples.select(DT).distinct().orderBy(DT).collectAsList().stream()
+        .map(row -> row.getDate(0).toLocalDate())
+        .toList();
   }
 
   private static EpochBatches epochBatches(
-      DeltaStore store,
+      PinnedTables tables,
       TrainConfig train,
       TowerConfig towerConfig,
       TowerInputs inputs,
       Dataset<Row> examples) {
+    DeltaStore store = tables.store();
     MixedNegativeDraws negatives =
         train.mixedNegatives() == 0
             ? MixedNegativeDraws.none()
             : MixedNegativeDraws.of(
                 sparkContext(store),
-                inputs.itemCorpus(store.read(Table.ITEM_FEATURES)),
+                inputs.itemCorpus(tables.read(Table.ITEM_FEATURES)),
                 train.mixedNegatives(),
                 train.seed());
     int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
@@ -163,7 +224,7 @@ public final class TrainJob {
   private static Fit fit(
       DeltaStore store,
       TrainConfig train,
-      TowerConfig towerConfig,
+      TwoTowerModel initial,
       EpochBatches batches,
       EpochEnd epochEnd) {
     int rowsPerBatch = batches.rowsPerBatch();
@@ -183,7 +244,7 @@ public final class TrainJob {
     TwoTowerModel trained =
         SparkTrainer.fit(
             sparkContext(store),
-            TwoTowerModel.create(towerConfig),
+            initial,
             batches,
             settings,
             (epoch, split, splits, rows, perSecond, meanPerRow) -> {
@@ -196,12 +257,24 @@ public final class TrainJob {
     return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
   }
 
-  /** Saves the model with its metadata (config, dates, table versions, what training measured). */
+  /**
+   * Where a model comes from: the model it continued from (null: from scratch), its window, the
+   * days of that window it trained on (those with examples, replayed days included), and the Delta
+   * version of every table it read.
+   */
+  private record Lineage(
+      String parentModelId, DateRange window, List<LocalDate> days, Map<String, Long> versions) {}
+
+  /**
+   * Saves the model with its metadata: config, lineage ({@code parent_model_id}, {@code
+   * trained_days}, {@code trained_through}, the last of them, by which {@link
+   * ModelStore#latestTrainedThrough} finds the model a next day continues from, and {@code
+   * table_versions}), what training measured.
+   */
   private static String saveModel(
       DeltaStore store,
       JobConfig config,
-      DateRange dates,
-      Map<String, Long> versions,
+      Lineage lineage,
       TowerConfig towerConfig,
       long count,
       Fit fit) {
@@ -210,8 +283,13 @@ public final class TrainJob {
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("model_id", modelId);
     metadata.put("created_at", Instant.now().toString());
-    metadata.put("dates", dates.toString());
-    metadata.put("table_versions", versions);
+    metadata.put("parent_model_id", lineage.parentModelId());
+    metadata.put("dates", lineage.window().toString());
+    metadata.put("trained_days", lineage.days().stream().map(LocalDate::toString).toList());
+    metadata.put(
+        "trained_through",
+        lineage.days().isEmpty() ? null : lineage.days().get(lineage.days().size() - 1).toString());
+    metadata.put("table_versions", lineage.versions());
     metadata.put("tower_config", towerConfig.toString());
     metadata.put("examples", count);
     metadata.put("train_seconds", fit.seconds());
