@@ -129,12 +129,18 @@ public final class EvaluateJob {
   }
 
   /**
-   * Fails when the model's training days (its metadata's {@code dates}, as TrainJob records them)
-   * reach {@code testDay}: it would be scored on events it was fit on. A model without that record
-   * (saved by hand) is only warned about.
+   * Fails when the model's training days reach {@code testDay}: it would be scored on events it was
+   * fit on. The last training day is the metadata's {@code trained_through} (the last day with
+   * examples), else the end of its {@code dates} window; a model with neither (saved by hand) is
+   * only warned about.
    */
   static void requireTrainedBefore(String modelId, String metadataJson, LocalDate testDay) {
     Config metadata = ConfigFactory.parseString(metadataJson);
+    if (metadata.hasPath("trained_through")) {
+      LocalDate through = LocalDate.parse(metadata.getString("trained_through"));
+      requireTrainedBefore(modelId, new DateRange(null, through), testDay);
+      return;
+    }
     if (!metadata.hasPath("dates")) {
       LOG.warn(
           "model {} does not record the days it trained on; cannot check that {} is not one",
@@ -142,7 +148,10 @@ public final class EvaluateJob {
           testDay);
       return;
     }
-    DateRange trained = DateRange.parse(metadata.getString("dates"));
+    requireTrainedBefore(modelId, DateRange.parse(metadata.getString("dates")), testDay);
+  }
+
+  private static void requireTrainedBefore(String modelId, DateRange trained, LocalDate testDay) {
     if (trained.to() == null || !trained.to().isBefore(testDay)) {
       throw JobErrors.modelTrainedOnTestDay(modelId, trained, testDay);
     }
