@@ -20,11 +20,13 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,6 +77,25 @@ class NextDayEvaluationIT {
         spark.createDataFrame(examples(), Table.TRAINING_EXAMPLES.requiredColumns()));
     model = TinyModels.withGenre(ITEMS, 3);
     models = new ModelStore(dataDir);
+    // An evaluations table from before protocol and the test days were recorded: one old row.
+    StructType before =
+        new StructType(Arrays.copyOf(Table.EVALUATIONS.requiredColumns().fields(), 8));
+    spark
+        .createDataFrame(
+            List.of(
+                RowFactory.create(
+                    "old",
+                    Timestamp.from(Instant.EPOCH),
+                    "m0",
+                    "popularity",
+                    "leave-last-out",
+                    1,
+                    0.5,
+                    2L)),
+            before)
+        .write()
+        .format("delta")
+        .save(store.path(Table.EVALUATIONS));
   }
 
   @Test
@@ -104,6 +125,10 @@ class NextDayEvaluationIT {
               assertThat(r.<Date>getAs("test_to")).isEqualTo(Date.valueOf("2026-01-03"));
               assertThat(r.<Long>getAs("queries")).isEqualTo(7L);
             });
+    // The table gained the new columns on append; its old row reads them as null.
+    Row old = store.read(Table.EVALUATIONS).where("evaluation_id = 'old'").first();
+    assertThat(old.isNullAt(old.fieldIndex("protocol"))).isTrue();
+    assertThat(old.<Double>getAs("recall")).isEqualTo(0.5);
   }
 
   @Test
