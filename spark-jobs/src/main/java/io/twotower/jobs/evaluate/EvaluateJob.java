@@ -17,6 +17,7 @@ import io.twotower.jobs.features.TrainingWindow;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
+import io.twotower.jobs.train.TowerInputs;
 import io.twotower.towers.TwoTowerModel;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -64,7 +65,8 @@ public final class EvaluateJob {
   public static RecallReport evaluate(
       DeltaStore store, JobConfig config, String modelId, DateRange dates) {
     ModelStore models = new ModelStore(store.dataDir());
-    TwoTowerModel model = models.load(modelId);
+    // A model of an earlier day scores items indexed since with fresh rows (see TowerInputs).
+    TwoTowerModel model = TowerInputs.grownToVocabularies(store, models.load(modelId));
     Protocol protocol = config.evaluate().protocol();
     TestEvents test =
         protocol == Protocol.NEXT_DAY

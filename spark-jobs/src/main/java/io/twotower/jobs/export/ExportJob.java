@@ -21,6 +21,7 @@ import io.twotower.jobs.evaluate.ShippedModelEncoder;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
+import io.twotower.jobs.train.TowerInputs;
 import io.twotower.towers.TwoTowerModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,8 @@ public final class ExportJob {
     if (!SAFE_MODEL_ID.matcher(modelId).matches()) {
       throw JobErrors.unusableModelId(modelId);
     }
-    TwoTowerModel model = models.load(modelId);
+    // A model of an earlier day scores items indexed since with fresh rows (see TowerInputs).
+    TwoTowerModel model = TowerInputs.grownToVocabularies(store, models.load(modelId));
     Dataset<Row> examples = store.read(Table.TRAINING_EXAMPLES);
     ItemCorpus corpus = ItemCorpora.twoTower(model, store.read(Table.ITEM_FEATURES));
     String thisModel = "model_id = '" + modelId + "'";

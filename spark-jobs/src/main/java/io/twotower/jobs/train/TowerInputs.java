@@ -11,10 +11,12 @@ import static org.apache.spark.sql.functions.size;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.Vocabulary;
+import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TowerExample;
+import io.twotower.towers.TwoTowerModel;
 import io.twotower.towers.UniformItemSampler;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -86,6 +88,42 @@ public final class TowerInputs implements Serializable {
         .itemFields(fields)
         .userFields(userFields)
         .build();
+  }
+
+  /**
+   * {@code model} with embedding tables as large as {@code vocabulary}'s index spaces, for scoring
+   * items and histories indexed after it was trained (features ran for a later day): the
+   * vocabularies only append, so the model's rows are a prefix of today's indices, and the new
+   * indices get fresh rows ({@code TwoTowerModel.grownTo}); their items still embed through their
+   * trained field embeddings. The model itself when nothing grew or there are no vocabularies (a
+   * store of hand-made tables).
+   */
+  public static TwoTowerModel grownToVocabularies(DeltaStore store, TwoTowerModel model) {
+    if (!store.exists(Table.VOCABULARIES)) {
+      return model;
+    }
+    Vocabulary vocabulary = Vocabulary.fromTable(store.read(Table.VOCABULARIES));
+    TowerConfig trained = model.config();
+    return model.grownTo(
+        trained.toBuilder()
+            .itemCardinality(
+                Math.max(trained.itemCardinality(), vocabulary.cardinality(Vocabulary.ITEM_FIELD)))
+            .itemFields(grown(trained.itemFields(), vocabulary, ""))
+            .userFields(grown(trained.userFields(), vocabulary, Vocabulary.USER_PREFIX))
+            .build());
+  }
+
+  private static List<CategoricalField> grown(
+      List<CategoricalField> fields, Vocabulary vocabulary, String prefix) {
+    return fields.stream()
+        .map(
+            f ->
+                new CategoricalField(
+                    f.name(),
+                    Math.max(f.cardinality(), vocabulary.cardinality(prefix + f.name())),
+                    f.maxValues(),
+                    f.embeddingDim()))
+        .toList();
   }
 
   /** A training_examples row joined with its log_p, as the towers take it. */

@@ -181,6 +181,53 @@ class FeaturesJobIT {
   }
 
   @Test
+  void datedRunsAppendNewItemsAndKeepEveryIndexAndBucket() {
+    DeltaStore daily = new DeltaStore(spark, scratch.resolve("daily"));
+    writeLog(daily);
+
+    FeaturesJob.run(daily, config, DateRange.day(java.time.LocalDate.parse("2026-01-01")));
+    // Training events up to the 1st: a twice, b once -> a=0, b=1, buckets 2..5 (d comes later).
+    Vocabulary first = Vocabulary.fromTable(daily.read(Table.VOCABULARIES));
+    assertThat(first.index("item_id", "a")).isZero();
+    assertThat(first.index("item_id", "b")).isEqualTo(1);
+    int dBucket = spark.sql("SELECT 2 + pmod(hash('d'), 4)").first().getInt(0);
+    assertThat(first.index("item_id", "d")).isEqualTo(dBucket);
+    assertThat(first.cardinality("item_id")).isEqualTo(6);
+
+    FeaturesJob.run(daily, config, DateRange.day(java.time.LocalDate.parse("2026-01-02")));
+    // d (trained on the 2nd) is appended after the buckets; nothing known moves.
+    Vocabulary second = Vocabulary.fromTable(daily.read(Table.VOCABULARIES));
+    assertThat(second.index("item_id", "a")).isZero();
+    assertThat(second.index("item_id", "b")).isEqualTo(1);
+    assertThat(second.index("item_id", "d")).isEqualTo(6);
+    assertThat(second.cardinality("item_id")).isEqualTo(7);
+    // c is still only held out: it hashes to the same bucket as yesterday.
+    assertThat(second.index("item_id", "c")).isEqualTo(first.index("item_id", "c"));
+    assertThat(second.index("channel", "ch2")).isEqualTo(first.index("channel", "ch2"));
+    Map<String, Integer> itemIdx =
+        daily.read(Table.TRAINING_EXAMPLES).collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs("user_id") + "/" + r.getAs("item_id"),
+                    r -> r.<Integer>getAs("item_idx")));
+    assertThat(itemIdx)
+        .containsEntry("u1/a", 0)
+        .containsEntry("u1/b", 1)
+        .containsEntry("u2/a", 0)
+        .containsEntry("u3/d", 6);
+  }
+
+  @Test
+  void otherBucketsThanTheVocabulariesFailNamingTheKey() {
+    assertThatThrownBy(
+            () ->
+                FeaturesJob.run(store, config(Map.of("features.oov-buckets", "8")), DateRange.ALL))
+        .hasMessageContaining("features.oov-buckets = 8 but the vocabularies give field")
+        .hasMessageContaining("4 buckets")
+        .hasMessageContaining("set features.oov-buckets = 4");
+  }
+
+  @Test
   void rerunIsIdempotent() {
     long before = store.read(Table.TRAINING_EXAMPLES).count();
     FeaturesJob.run(store, config, DateRange.ALL);
