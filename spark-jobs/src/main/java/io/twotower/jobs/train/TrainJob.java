@@ -173,7 +173,10 @@ public final class TrainJob {
    * fields' column.
    */
   static Dataset<Row> examples(DeltaStore store, DateRange dates, boolean userFields) {
-    return examples(PinnedTables.current(store, INPUTS), dates, userFields);
+    PinnedTables current =
+        PinnedTables.current(
+            store, List.of(Table.TRAINING_EXAMPLES, Table.ITEM_SAMPLING_PROBABILITY));
+    return examples(current, dates, userFields);
   }
 
   /** As {@link #examples(DeltaStore, DateRange, boolean)}, from the pinned versions. */
