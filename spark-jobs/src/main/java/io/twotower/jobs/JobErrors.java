@@ -1,5 +1,6 @@
 package io.twotower.jobs;
 
+import io.twotower.jobs.storage.DataLocation;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
@@ -150,7 +151,7 @@ public final class JobErrors {
   }
 
   /** No {@code models/LATEST}: nothing has been trained under this data-dir. */
-  public static JobException noTrainedModel(Path modelsRoot) {
+  public static JobException noTrainedModel(DataLocation modelsRoot) {
     return error(
         "Trained model not found at " + modelsRoot,
         "there is no models/LATEST: `two-tower train` has not run with this data-dir",
@@ -158,11 +159,21 @@ public final class JobErrors {
   }
 
   /** A model id that names no saved model. */
-  public static JobException unknownModel(String modelId, Path dir, Path modelsRoot) {
+  public static JobException unknownModel(
+      String modelId, DataLocation dir, DataLocation modelsRoot) {
     return error(
         "Model " + modelId + " not found at " + dir,
         "no model of that id was saved under this data-dir",
         "pick an id listed under " + modelsRoot);
+  }
+
+  /** A model folder without its completion marker: its save failed or is still running. */
+  public static JobException incompleteModel(String modelId, DataLocation dir) {
+    return error(
+        "Model " + modelId + " at " + dir + " is incomplete (no _SUCCESS marker)",
+        "its save failed or has not finished; a complete model gets the marker after all its files",
+        "retrain; a model saved by a version without markers is complete: add an empty"
+            + " _SUCCESS file to its folder");
   }
 
   /** A model id that cannot name a folder or a table row. */
@@ -174,11 +185,13 @@ public final class JobErrors {
   }
 
   /** Reading or writing a file of the model store failed. */
-  public static JobException modelStoreFailure(String operation, Path path, Exception error) {
+  public static JobException modelStoreFailure(
+      String operation, DataLocation path, Exception error) {
     return wrap(
         "Cannot " + operation + " " + path,
         error.toString(),
-        "check free space and permissions under data-dir",
+        "check free space and permissions under data-dir (on HDFS or an object store also its"
+            + " spark.hadoop.fs.* settings: endpoint, credentials)",
         error);
   }
 
@@ -396,17 +409,17 @@ public final class JobErrors {
 
   /** A saved streaming state was made with other estimator settings. */
   public static JobException streamingStateSettingsDiffer(
-      Path file, Object saved, Object configured) {
+      DataLocation file, Object saved, Object configured) {
     return error(
         "The saved streaming state " + file + " was made with other settings",
         "saved " + saved + ", configured " + configured,
         "set two-tower.sampling.streaming back to the saved values, or move "
-            + file.getParent()
+            + file.parent()
             + " away to start a fresh estimate");
   }
 
   /** The streaming state folder cannot be listed. */
-  public static JobException streamingStateListFailure(Path folder, Exception error) {
+  public static JobException streamingStateListFailure(DataLocation folder, Exception error) {
     return wrap(
         "Cannot list the streaming estimator's state in " + folder,
         error.toString(),
@@ -415,16 +428,17 @@ public final class JobErrors {
   }
 
   /** The streaming state cannot be written. */
-  public static JobException streamingStateSaveFailure(Path target, Exception error) {
+  public static JobException streamingStateSaveFailure(DataLocation target, Exception error) {
     return wrap(
         "Cannot save the streaming estimator's state to " + target,
         error.toString(),
-        "check free space and permissions under data-dir",
+        "check free space and permissions under data-dir (on HDFS or an object store also its"
+            + " spark.hadoop.fs.* settings: endpoint, credentials)",
         error);
   }
 
   /** The streaming state cannot be read back. */
-  public static JobException streamingStateReadFailure(Path file, Exception error) {
+  public static JobException streamingStateReadFailure(DataLocation file, Exception error) {
     return wrap(
         "Cannot read the streaming estimator's state " + file,
         error.toString(),

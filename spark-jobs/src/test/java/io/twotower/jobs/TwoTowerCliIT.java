@@ -27,9 +27,30 @@ class TwoTowerCliIT {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.errLines())
         .containsExactly(
-            "two-tower sampling: Delta table 'training_examples' not found at "
+            "two-tower sampling: Delta table 'training_examples' not found at file:"
                 + dataDir.resolve("training_examples")
                 + " (the stage that writes it has not run with this data-dir); fix: run the stage"
                 + " that writes it first (e.g. `two-tower pipeline`), or check data-dir");
+  }
+
+  @Test
+  void aFileUriDataDirIsTakenAsItIsAndNamedInErrors() {
+    Run run =
+        TwoTowerCliTest.run(
+            "sampling",
+            "--data-dir",
+            "file://" + dataDir.toAbsolutePath(),
+            "--set",
+            "spark.master=local[1]",
+            "--set",
+            "sampling.estimator=aggregate");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    // Taken for a relative path, the URI would have been resolved below the working directory.
+    assertThat(run.err())
+        .startsWith(
+            "two-tower sampling: Delta table 'training_examples' not found at file:"
+                + dataDir.toAbsolutePath().resolve("training_examples")
+                + " ");
   }
 }

@@ -1,6 +1,8 @@
 package io.twotower.towers;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -127,24 +129,57 @@ public final class TwoTowerModel {
         itemGraph);
   }
 
-  /** Writes the training graph with its updater state and the configuration as JSON. */
+  /** Opens one of the model's named files for writing, on whatever storage the caller uses. */
+  @FunctionalInterface
+  public interface FileSink {
+    OutputStream create(String name) throws IOException;
+  }
+
+  /** Opens one of the model's named files for reading. */
+  @FunctionalInterface
+  public interface FileSource {
+    InputStream open(String name) throws IOException;
+  }
+
+  /**
+   * Writes the training graph with its updater state (DL4J's zip format) and the configuration as
+   * JSON, each to a stream {@code files} opens by name. Streams let the caller put them on any file
+   * system (Hadoop's, for a data-dir on HDFS or S3); the caller names the failure in its terms.
+   */
+  public void save(FileSink files) throws IOException {
+    try (OutputStream graph = files.create(GRAPH_FILE)) {
+      ModelSerializer.writeModel(trainingGraph, graph, true);
+    }
+    try (OutputStream json = files.create(CONFIG_FILE)) {
+      JSON.writeValue(json, config);
+    }
+  }
+
+  /** Reads a model written by {@link #save(FileSink)}, updater state included. */
+  public static TwoTowerModel load(FileSource files) throws IOException {
+    TowerConfig config;
+    try (InputStream json = files.open(CONFIG_FILE)) {
+      config = JSON.readValue(json, TowerConfig.class);
+    }
+    try (InputStream graph = files.open(GRAPH_FILE)) {
+      return checked(config, ModelSerializer.restoreComputationGraph(graph, true));
+    }
+  }
+
+  /** Writes the model into the local folder {@code dir} (created if needed). */
   public void save(Path dir) {
     try {
       Files.createDirectories(dir);
-      ModelSerializer.writeModel(trainingGraph, dir.resolve(GRAPH_FILE).toFile(), true);
-      JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), config);
+      save(name -> Files.newOutputStream(dir.resolve(name)));
     } catch (IOException e) {
       throw TowerErrors.storageFailure("save", dir, e);
     }
   }
 
-  /** Reads a model written by {@link #save}, updater state included. */
+  /** Reads a model saved into the local folder {@code dir}. */
   public static TwoTowerModel load(Path dir) {
     try {
-      TowerConfig config = JSON.readValue(dir.resolve(CONFIG_FILE).toFile(), TowerConfig.class);
-      ComputationGraph graph =
-          ModelSerializer.restoreComputationGraph(dir.resolve(GRAPH_FILE).toFile(), true);
-      return checked(config, graph);
+      return load(name -> Files.newInputStream(dir.resolve(name)));
     } catch (IOException e) {
       throw TowerErrors.storageFailure("load", dir, e);
     }

@@ -12,11 +12,11 @@ import io.twotower.jobs.ingest.IngestJob;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.sampling.SamplingJob;
 import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.train.TrainJob;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -90,8 +90,9 @@ public final class BenchDailyCommand implements Callable<Integer> {
   @Option(
       names = "--out",
       paramLabel = "DIR",
-      description = "Output folder (default: <data-dir>/bench/daily).")
-  Path out;
+      description =
+          "Output folder: a path or a URI such as s3a://b/c (default: <data-dir>/bench/daily).")
+  String out;
 
   /** One day's two models and their next-day Recall@K (every K of evaluate.ks). */
   record Day(
@@ -147,8 +148,9 @@ public final class BenchDailyCommand implements Callable<Integer> {
   }
 
   private List<Day> run(DeltaStore store, JobConfig config) throws IOException {
-    Path folder = out != null ? out : config.dataDir().resolve("bench").resolve("daily");
-    Files.createDirectories(folder);
+    DataLocation folder =
+        out != null ? DataLocation.of(out) : config.dataDir().resolve("bench").resolve("daily");
+    HadoopFiles files = store.files();
     ProgressReporter progress = ProgressReporter.console();
     progress.timed("ingest", () -> IngestJob.run(store, config, DateRange.ALL));
     progress.timed("features", () -> FeaturesJob.run(store, config, DateRange.ALL));
@@ -160,7 +162,7 @@ public final class BenchDailyCommand implements Callable<Integer> {
         config(
             Map.of(
                 "train.incremental", "true", "sampling.window-days", Integer.toString(1 + replay)));
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     List<Day> measured = new ArrayList<>();
     String previousIncremental = null;
     for (int d = 0; d < days; d++) {
@@ -193,11 +195,11 @@ public final class BenchDailyCommand implements Callable<Integer> {
       measured.add(result);
       LOG.info(line(result, config.evaluateKs()));
       // Rewritten after every day, so a stopped run keeps what it measured.
-      Files.writeString(folder.resolve("daily.csv"), csv(measured, config.evaluateKs()));
+      files.writeString(folder.resolve("daily.csv"), csv(measured, config.evaluateKs()));
     }
     System.out.print(table(measured, config.evaluateKs(), first));
-    DailyPlots.write(folder, measured, config.evaluateKs().indexOf(k), k);
-    LOG.info("wrote {}", folder.toAbsolutePath());
+    DailyPlots.write(files, folder, measured, config.evaluateKs().indexOf(k), k);
+    LOG.info("wrote {}", folder);
     return measured;
   }
 

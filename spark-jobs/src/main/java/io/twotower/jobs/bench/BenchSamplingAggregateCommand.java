@@ -11,6 +11,8 @@ import static org.apache.spark.sql.functions.rand;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.sampling.AggregateSettings;
 import io.twotower.sampling.ItemSamplingProbabilities;
 import io.twotower.sampling.ProbabilityKind;
@@ -95,8 +97,8 @@ public final class BenchSamplingAggregateCommand implements Callable<Integer> {
   @Option(
       names = "--out",
       paramLabel = "DIR",
-      description = "Output folder (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("data", "bench", "sampling-aggregate");
+      description = "Output folder, a path or a URI such as s3a://b/c (default: ${DEFAULT-VALUE}).")
+  String out = "data/bench/sampling-aggregate";
 
   @Option(
       names = "--master",
@@ -121,7 +123,8 @@ public final class BenchSamplingAggregateCommand implements Callable<Integer> {
   }
 
   void run(SparkSession spark) throws IOException {
-    Files.createDirectories(out);
+    DataLocation folder = DataLocation.of(out);
+    HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
     String loadBefore = loadAverage();
     long start = System.nanoTime();
     Dataset<Row> generated =
@@ -225,9 +228,9 @@ public final class BenchSamplingAggregateCommand implements Callable<Integer> {
     }
     table.append("load average before: ").append(loadBefore).append("; after: ").append(loadAfter);
     System.out.println(table);
-    Files.writeString(out.resolve("results.csv"), results);
-    Files.writeString(out.resolve("summary.csv"), summary);
-    LOG.info("wrote {}", out.toAbsolutePath());
+    files.writeString(folder.resolve("results.csv"), results.toString());
+    files.writeString(folder.resolve("summary.csv"), summary.toString());
+    LOG.info("wrote {}", folder);
     generated.unpersist();
   }
 

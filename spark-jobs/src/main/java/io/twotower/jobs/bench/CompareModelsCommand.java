@@ -12,12 +12,12 @@ import io.twotower.jobs.evaluate.RecallAtK.Recall;
 import io.twotower.jobs.evaluate.ValidationSplit;
 import io.twotower.jobs.sampling.SamplingJob;
 import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.jobs.train.TrainJob;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,8 +112,9 @@ public final class CompareModelsCommand implements Callable<Integer> {
       names = "--out",
       paramLabel = "DIR",
       description =
-          "Output folder, also holding the validation store (default: <data-dir>/bench/compare).")
-  Path out;
+          "Output folder, also holding the validation store: a path or a URI such as s3a://b/c"
+              + " (default: <data-dir>/bench/compare).")
+  String out;
 
   @Override
   public Integer call() throws IOException {
@@ -133,7 +134,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
    *
    * @return the folder the csv and conf files were written to
    */
-  public Path compareOn(DeltaStore store) throws IOException {
+  public DataLocation compareOn(DeltaStore store) throws IOException {
     List<Map<String, String>> combinations = checkedCombinations();
     return run(store, configOptions.load(), combinations);
   }
@@ -152,13 +153,14 @@ public final class CompareModelsCommand implements Callable<Integer> {
     return combinations(vary);
   }
 
-  private Path run(DeltaStore store, JobConfig base, List<Map<String, String>> combinations)
+  private DataLocation run(DeltaStore store, JobConfig base, List<Map<String, String>> combinations)
       throws IOException {
-    Path folder = out != null ? out : base.dataDir().resolve("bench").resolve("compare");
-    Files.createDirectories(folder);
+    DataLocation folder =
+        out != null ? DataLocation.of(out) : base.dataDir().resolve("bench").resolve("compare");
+    HadoopFiles files = store.files();
     List<Integer> ks = base.evaluateKs();
     boolean samplingVaries = vary.keySet().stream().anyMatch(k -> k.startsWith("sampling."));
-    RunLog log = new RunLog(folder, ks);
+    RunLog log = new RunLog(files, folder, ks);
 
     DeltaStore validationStore =
         validationStore(store, base, folder.resolve("validation-store"), !samplingVaries);
@@ -168,7 +170,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
     long validationEvents = validation.events();
 
     Map<String, Validated> winners = ModelSelection.best(validated, selectPer);
-    writeSelectedConfigs(folder, base, winners, ModelSelection.best(validated));
+    writeSelectedConfigs(files, folder, base, winners, ModelSelection.best(validated));
 
     // Only now, with the settings fixed, are the test events read.
     Dataset<Row> heldOut = EvaluateJob.heldOutQueries(store, base, DateRange.ALL);
@@ -232,9 +234,9 @@ public final class CompareModelsCommand implements Callable<Integer> {
                   winner.epochs(),
                   winner.score()));
       System.out.print(testResults.text());
-      Files.writeString(
+      files.writeString(
           folder.resolve("summary.csv"), validationResults.csv() + testResults.csvRows());
-      LOG.info("wrote {}", folder.toAbsolutePath());
+      LOG.info("wrote {}", folder);
       return folder;
     } finally {
       heldOut.unpersist();
@@ -338,7 +340,8 @@ public final class CompareModelsCommand implements Callable<Integer> {
    * vocabularies and item features as they are, and, when {@code sample}, item sampling
    * probabilities estimated on its remaining training events as {@code config} says.
    */
-  static DeltaStore validationStore(DeltaStore store, JobConfig config, Path dir, boolean sample) {
+  static DeltaStore validationStore(
+      DeltaStore store, JobConfig config, DataLocation dir, boolean sample) {
     DeltaStore validation = new DeltaStore(store.spark(), dir);
     LOG.info("writing the validation split to {}", dir);
     validation.overwrite(
@@ -367,9 +370,13 @@ public final class CompareModelsCommand implements Callable<Integer> {
   }
 
   private void writeSelectedConfigs(
-      Path folder, JobConfig base, Map<String, Validated> winners, Validated overall)
+      HadoopFiles storage,
+      DataLocation folder,
+      JobConfig base,
+      Map<String, Validated> winners,
+      Validated overall)
       throws IOException {
-    Map<Path, Validated> files = new LinkedHashMap<>();
+    Map<DataLocation, Validated> files = new LinkedHashMap<>();
     files.put(folder.resolve("selected.conf"), overall);
     if (selectPer != null) {
       String key = selectPer.replaceFirst("^train\\.", "");
@@ -380,10 +387,10 @@ public final class CompareModelsCommand implements Callable<Integer> {
                       "selected-" + key + "-" + value.replaceAll("[^A-Za-z0-9._-]", "_") + ".conf"),
                   winner));
     }
-    for (Map.Entry<Path, Validated> file : files.entrySet()) {
+    for (Map.Entry<DataLocation, Validated> file : files.entrySet()) {
       Validated winner = file.getValue();
       Map<String, String> settings = new LinkedHashMap<>(configOptions.commandLine());
-      settings.put("data-dir", base.dataDir().toAbsolutePath().normalize().toString());
+      settings.put("data-dir", base.dataDir().toString());
       settings.putAll(selectedSettings(winner));
       String comment =
           String.format(
@@ -400,7 +407,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
               base.evaluateKs(),
               winner.score(),
               file.getKey());
-      Files.writeString(
+      storage.writeString(
           file.getKey(), SelectedConfig.render(configOptions.configFile(), settings, comment));
       LOG.info("wrote {}", file.getKey());
     }
@@ -440,11 +447,13 @@ public final class CompareModelsCommand implements Callable<Integer> {
    * measured.
    */
   private static final class RunLog {
-    private final Path folder;
+    private final HadoopFiles files;
+    private final DataLocation folder;
     private final StringBuilder runs;
     private final StringBuilder epochs;
 
-    RunLog(Path folder, List<Integer> ks) throws IOException {
+    RunLog(HadoopFiles files, DataLocation folder, List<Integer> ks) throws IOException {
+      this.files = files;
       this.folder = folder;
       String recalls = ks.stream().map(k -> "recall_at_" + k).collect(Collectors.joining(","));
       runs =
@@ -453,8 +462,8 @@ public final class CompareModelsCommand implements Callable<Integer> {
                   + recalls
                   + ",events,epochs,epochs_trained\n");
       epochs = new StringBuilder("combination,seed,epoch," + recalls + "\n");
-      Files.writeString(folder.resolve("runs.csv"), runs);
-      Files.writeString(folder.resolve("epochs.csv"), epochs);
+      files.writeString(folder.resolve("runs.csv"), runs.toString());
+      files.writeString(folder.resolve("epochs.csv"), epochs.toString());
     }
 
     /**
@@ -502,7 +511,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
 
     private void write(String file, StringBuilder content) {
       try {
-        Files.writeString(folder.resolve(file), content);
+        files.writeString(folder.resolve(file), content.toString());
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }

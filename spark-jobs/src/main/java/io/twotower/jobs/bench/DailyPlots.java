@@ -1,9 +1,11 @@
 package io.twotower.jobs.bench;
 
 import io.twotower.jobs.bench.BenchDailyCommand.Day;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.BitmapEncoder;
@@ -16,21 +18,24 @@ final class DailyPlots {
   private DailyPlots() {}
 
   /** {@code at} is the index of {@code k} in evaluate.ks. */
-  static void write(Path out, List<Day> days, int at, int k) throws IOException {
+  static void write(HadoopFiles files, DataLocation out, List<Day> days, int at, int k)
+      throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYChart recall = chart("Next-day Recall@" + k + " by training day", "Recall@" + k);
     add(recall, days, "incremental", d -> d.recall().get(BenchDailyCommand.INCREMENTAL).get(at));
     add(recall, days, "from scratch", d -> d.recall().get(BenchDailyCommand.SCRATCH).get(at));
     add(recall, days, "popularity", d -> d.popularity().get(at));
-    BitmapEncoder.saveBitmap(
-        recall, out.resolve("recall-by-day.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    save(recall, files, out.resolve("recall-by-day.png"));
     XYChart seconds = chart("Training wall time by day", "seconds");
     add(seconds, days, "incremental", d -> d.trainSeconds().get(BenchDailyCommand.INCREMENTAL));
     add(seconds, days, "from scratch", d -> d.trainSeconds().get(BenchDailyCommand.SCRATCH));
-    BitmapEncoder.saveBitmap(
-        seconds,
-        out.resolve("train-seconds-by-day.png").toString(),
-        BitmapEncoder.BitmapFormat.PNG);
+    save(seconds, files, out.resolve("train-seconds-by-day.png"));
+  }
+
+  private static void save(XYChart chart, HadoopFiles files, DataLocation file) throws IOException {
+    try (OutputStream png = files.create(file)) {
+      BitmapEncoder.saveBitmap(chart, png, BitmapEncoder.BitmapFormat.PNG);
+    }
   }
 
   private static XYChart chart(String title, String yAxis) {

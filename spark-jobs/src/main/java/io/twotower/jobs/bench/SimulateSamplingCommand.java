@@ -1,13 +1,15 @@
 package io.twotower.jobs.bench;
 
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.sampling.SamplingSimulation;
 import io.twotower.sampling.SimulationResult;
 import io.twotower.sampling.SimulationSettings;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -51,8 +54,10 @@ public final class SimulateSamplingCommand implements Callable<Integer> {
   @Option(
       names = "--out",
       paramLabel = "DIR",
-      description = "Output folder (default: ${DEFAULT-VALUE}).")
-  Path out = Path.of("data", "bench", "sampling-simulation");
+      description =
+          "Output folder, a path or a URI such as s3a://b/c (Hadoop settings from core-site.xml)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String out = "data/bench/sampling-simulation";
 
   @Option(
       names = "--seeds",
@@ -78,12 +83,14 @@ public final class SimulateSamplingCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           new picocli.CommandLine(this), "--seeds must be >= 1, got " + seeds);
     }
-    Files.createDirectories(out);
+    DataLocation folder = DataLocation.of(out);
+    // No Spark here: the Hadoop configuration is the one core-site.xml (HADOOP_CONF_DIR) gives.
+    HadoopFiles files = new HadoopFiles(new Configuration());
     List<SimulationSetting> settings = SimulationSetting.paperSettings();
     Map<String, List<SimulationResult>> results = new LinkedHashMap<>();
     long start = System.nanoTime();
-    try (BufferedWriter curves = Files.newBufferedWriter(out.resolve("error-by-step.csv"));
-        BufferedWriter summary = Files.newBufferedWriter(out.resolve("summary.csv"))) {
+    try (BufferedWriter curves = writer(files, folder.resolve("error-by-step.csv"));
+        BufferedWriter summary = writer(files, folder.resolve("summary.csv"))) {
       curves.write("setting,seed,step,error\n");
       summary.write("setting,seed,plateau_error,steps_to_recover\n");
       for (SimulationSetting setting : settings) {
@@ -107,17 +114,17 @@ public final class SimulateSamplingCommand implements Callable<Integer> {
         results.put(setting.name(), perSeed);
       }
     }
-    SimulationPlots.write(out, settings, results, flipStep);
+    SimulationPlots.write(files, folder, settings, results, flipStep);
     System.out.print(table(settings, results));
     LOG.info(
         String.format(
             "%d settings x %d seeds x %,d steps in %.1f s; wrote %s",
-            settings.size(),
-            seeds,
-            steps,
-            (System.nanoTime() - start) / 1e9,
-            out.toAbsolutePath()));
+            settings.size(), seeds, steps, (System.nanoTime() - start) / 1e9, folder));
     return 0;
+  }
+
+  private static BufferedWriter writer(HadoopFiles files, DataLocation file) throws IOException {
+    return new BufferedWriter(new OutputStreamWriter(files.create(file), StandardCharsets.UTF_8));
   }
 
   private SimulationSettings simulation(long seed) {

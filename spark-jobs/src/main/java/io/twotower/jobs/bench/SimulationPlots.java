@@ -1,10 +1,12 @@
 package io.twotower.jobs.bench;
 
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.sampling.SimulationResult;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
@@ -35,7 +37,8 @@ final class SimulationPlots {
   private SimulationPlots() {}
 
   static void write(
-      Path out,
+      HadoopFiles files,
+      DataLocation out,
       List<SimulationSetting> settings,
       Map<String, List<SimulationResult>> results,
       long flipStep)
@@ -49,6 +52,7 @@ final class SimulationPlots {
             flipStep,
             List.of("fig4", "exact"),
             true),
+        files,
         out.resolve("fig4-alpha.png"));
     save(
         chart(
@@ -59,6 +63,7 @@ final class SimulationPlots {
             flipStep,
             List.of("fig5"),
             false),
+        files,
         out.resolve("fig5-hashes.png"));
   }
 
@@ -141,7 +146,9 @@ final class SimulationPlots {
     return new double[][] {x, y};
   }
 
-  private static void save(XYChart chart, Path file) throws IOException {
-    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  private static void save(XYChart chart, HadoopFiles files, DataLocation file) throws IOException {
+    try (OutputStream png = files.create(file)) {
+      BitmapEncoder.saveBitmap(chart, png, BitmapEncoder.BitmapFormat.PNG);
+    }
   }
 }

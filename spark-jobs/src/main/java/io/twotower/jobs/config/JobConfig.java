@@ -1,7 +1,7 @@
 package io.twotower.jobs.config;
 
 import com.typesafe.config.Config;
-import java.nio.file.Path;
+import io.twotower.jobs.storage.DataLocation;
 import java.util.List;
 
 /**
@@ -9,7 +9,7 @@ import java.util.List;
  * start-up, so a bad value fails before any Spark work with the key, the value and what is allowed.
  */
 public record JobConfig(
-    Path dataDir,
+    DataLocation dataDir,
     SparkConfig spark,
     SourceConfig source,
     SyntheticConfig synthetic,
@@ -23,7 +23,7 @@ public record JobConfig(
   public static JobConfig from(Config config) {
     Settings s = new Settings(config, ConfigLoader.ROOT);
     return new JobConfig(
-        Path.of(s.string("data-dir")),
+        DataLocation.of(s.string("data-dir")),
         SparkConfig.from(s.child("spark")),
         SourceConfig.from(s.child("source")),
         SyntheticConfig.from(s.child("synthetic")),

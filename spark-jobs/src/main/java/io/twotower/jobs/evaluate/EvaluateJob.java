@@ -58,13 +58,13 @@ public final class EvaluateJob {
    * next-day protocol ends on the last training day D.
    */
   public static RecallReport run(DeltaStore store, JobConfig config, DateRange dates) {
-    return evaluate(store, config, new ModelStore(store.dataDir()).latestId(), dates);
+    return evaluate(store, config, new ModelStore(store).latestId(), dates);
   }
 
   /** As {@link #run}, for the saved model {@code modelId}. */
   public static RecallReport evaluate(
       DeltaStore store, JobConfig config, String modelId, DateRange dates) {
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     // A model of an earlier day scores items indexed since with fresh rows (see TowerInputs).
     TwoTowerModel model = TowerInputs.grownToVocabularies(store, models.load(modelId));
     Protocol protocol = config.evaluate().protocol();

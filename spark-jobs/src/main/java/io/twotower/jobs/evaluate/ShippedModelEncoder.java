@@ -3,17 +3,15 @@ package io.twotower.jobs.evaluate;
 import io.twotower.jobs.JobErrors;
 import io.twotower.towers.CategoricalField;
 import io.twotower.towers.TwoTowerModel;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -21,15 +19,11 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The query tower of a trained model, run on the executors. The model's saved files are broadcast
  * as bytes (a few MB for tens of thousands of items), so executors need no shared file system and
- * no access to the driver's data-dir: each executor JVM writes them once to a temporary folder, and
- * each task thread loads its own copy once (the model's embedding methods are synchronized, so one
- * shared copy would serialise the cores).
+ * no access to the driver's data-dir: each task thread loads its own copy from those bytes once
+ * (the model's embedding methods are synchronized, so one shared copy would serialise the cores).
  */
 public final class ShippedModelEncoder implements QueryEncoder {
   private static final long serialVersionUID = 1L;
-
-  /** Unpacked model folders of this JVM, by shipment key. */
-  private static final Map<String, Path> UNPACKED = new ConcurrentHashMap<>();
 
   /** The model this task thread loaded last (one at a time: a new shipment replaces it). */
   private static final ThreadLocal<Loaded> LOADED = new ThreadLocal<>();
@@ -52,30 +46,26 @@ public final class ShippedModelEncoder implements QueryEncoder {
     this.files = files;
   }
 
-  /** Broadcasts {@code model} (saved to a temporary folder, then read back as bytes). */
+  /** Broadcasts {@code model}, its saved files as bytes. */
   public static ShippedModelEncoder of(SparkSession spark, TwoTowerModel model) {
+    LinkedHashMap<String, byte[]> files = new LinkedHashMap<>();
     try {
-      Path dir = Files.createTempDirectory("two-tower-ship-");
-      try {
-        Path towers = dir.resolve("towers");
-        model.save(towers);
-        LinkedHashMap<String, byte[]> files = new LinkedHashMap<>();
-        try (Stream<Path> saved = Files.list(towers)) {
-          for (Path file : saved.sorted().toList()) {
-            files.put(file.getFileName().toString(), Files.readAllBytes(file));
-          }
-        }
-        return new ShippedModelEncoder(
-            UUID.randomUUID().toString(),
-            model.config().historyLength(),
-            model.config().userFields().stream().map(CategoricalField::name).toList(),
-            JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(files));
-      } finally {
-        deleteRecursively(dir);
-      }
+      model.save(
+          name ->
+              new ByteArrayOutputStream() {
+                @Override
+                public void close() {
+                  files.put(name, toByteArray());
+                }
+              });
     } catch (IOException e) {
       throw JobErrors.modelShippingFailure("pack the model for the executors", e);
     }
+    return new ShippedModelEncoder(
+        UUID.randomUUID().toString(),
+        model.config().historyLength(),
+        model.config().userFields().stream().map(CategoricalField::name).toList(),
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(files));
   }
 
   /** Histories longer than the model's historyLength keep their most recent items. */
@@ -118,32 +108,18 @@ public final class ShippedModelEncoder implements QueryEncoder {
   private TwoTowerModel model() {
     Loaded loaded = LOADED.get();
     if (loaded == null || !loaded.key().equals(key)) {
-      loaded = new Loaded(key, TwoTowerModel.load(UNPACKED.computeIfAbsent(key, k -> unpack())));
+      loaded = new Loaded(key, unpack());
       LOADED.set(loaded);
     }
     return loaded.model();
   }
 
-  private Path unpack() {
+  private TwoTowerModel unpack() {
+    Map<String, byte[]> shipped = files.value();
     try {
-      Path dir = Files.createTempDirectory("two-tower-model-");
-      dir.toFile().deleteOnExit();
-      for (Map.Entry<String, byte[]> file : files.value().entrySet()) {
-        Path path = dir.resolve(file.getKey());
-        Files.write(path, file.getValue());
-        path.toFile().deleteOnExit();
-      }
-      return dir;
+      return TwoTowerModel.load(name -> new ByteArrayInputStream(shipped.get(name)));
     } catch (IOException e) {
       throw JobErrors.modelShippingFailure("unpack the shipped model on this executor", e);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted((a, b) -> b.compareTo(a)).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 }

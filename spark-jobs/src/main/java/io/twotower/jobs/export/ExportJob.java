@@ -58,7 +58,7 @@ public final class ExportJob {
    */
   public static ExportResult run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     String modelId = models.latestId();
     if (!SAFE_MODEL_ID.matcher(modelId).matches()) {
       throw JobErrors.unusableModelId(modelId);

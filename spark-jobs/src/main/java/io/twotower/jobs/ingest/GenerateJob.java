@@ -10,8 +10,8 @@ import static org.apache.spark.sql.functions.col;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SyntheticConfig;
+import io.twotower.jobs.storage.DataLocation;
 import io.twotower.jobs.tables.DeltaStore;
-import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
@@ -31,7 +31,7 @@ public final class GenerateJob {
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
     SyntheticConfig synthetic = config.synthetic();
-    Path root = store.dataDir().resolve("raw").resolve("synthetic");
+    DataLocation root = store.dataDir().resolve("raw").resolve("synthetic");
     if (!dates.isAll()) {
       LOG.warn(
           "generate writes all "
@@ -76,7 +76,7 @@ public final class GenerateJob {
             + root.resolve("items"));
   }
 
-  private static void write(Dataset<Row> rows, Path path) {
+  private static void write(Dataset<Row> rows, DataLocation path) {
     rows.write().mode("overwrite").parquet(path.toString());
   }
 }

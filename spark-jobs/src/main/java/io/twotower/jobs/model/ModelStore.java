@@ -4,86 +4,151 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
+import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.towers.TwoTowerModel;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
 
 /**
- * Saved models under {@code <data-dir>/models/<model-id>/}: the towers' files plus {@code
- * metadata.json} (config, Delta versions of the tables that trained it, training stats). {@code
- * models/LATEST} names the newest model; evaluate and export use it unless told otherwise.
+ * Saved models under {@code <data-dir>/models/<model-id>/}: the towers' files ({@code towers/}),
+ * {@code metadata.json} (config, Delta versions of the tables that trained it, training stats) and
+ * a {@code _SUCCESS} marker. {@code models/LATEST} names the newest model; evaluate and export use
+ * it unless told otherwise. Every file goes through Hadoop's FileSystem API, so data-dir may be on
+ * HDFS or an object store.
+ *
+ * <p>Publishing is atomic for readers: a model is written under a temporary name ({@code
+ * models/_tmp-<id>-<uuid>/}), moved to {@code models/<id>/} (a copy on S3, so not atomic there),
+ * marked complete with {@code _SUCCESS}, and only then named by LATEST, whose replacement is atomic
+ * ({@link HadoopFiles#writeAtomically}). A reader following LATEST never sees a half-written model,
+ * and a model without its marker is refused rather than loaded in part.
  */
 public final class ModelStore {
+
+  static final String LATEST = "LATEST";
+  static final String SUCCESS = "_SUCCESS";
+  static final String TOWERS = "towers";
+  static final String METADATA = "metadata.json";
+  private static final String TEMPORARY_PREFIX = "_tmp-";
 
   private static final DateTimeFormatter ID_FORMAT =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-  private final Path root;
+  private final DataLocation root;
+  private final HadoopFiles files;
 
-  public ModelStore(Path dataDir) {
-    this.root = dataDir.toAbsolutePath().normalize().resolve("models");
+  public ModelStore(DataLocation dataDir, Configuration hadoop) {
+    this.root = dataDir.resolve("models");
+    this.files = new HadoopFiles(hadoop);
+  }
+
+  /** The models of {@code store}'s data-dir, reached with its session's Hadoop configuration. */
+  public ModelStore(DeltaStore store) {
+    this(store.dataDir(), store.files().configuration());
+  }
+
+  /** {@code <data-dir>/models}. */
+  public DataLocation root() {
+    return root;
   }
 
   /** A new, unique model id (UTC time of training start). */
   public String newModelId() {
     String base = "two-tower-" + ID_FORMAT.format(Instant.now());
     String id = base;
-    for (int i = 1; Files.exists(root.resolve(id)); i++) {
-      id = base + "-" + i;
+    try {
+      for (int i = 1; files.exists(root.resolve(id)); i++) {
+        id = base + "-" + i;
+      }
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("list", root, e);
     }
     return id;
   }
 
-  /** Saves the model and its metadata, then points LATEST at it. */
-  public Path save(String modelId, TwoTowerModel model, String metadataJson) {
-    Path dir = root.resolve(modelId);
+  /** Saves the model and its metadata, then points LATEST at it; returns the model's folder. */
+  public DataLocation save(String modelId, TwoTowerModel model, String metadataJson) {
+    DataLocation dir = root.resolve(modelId);
+    DataLocation temporary =
+        root.resolve(TEMPORARY_PREFIX + modelId + "-" + UUID.randomUUID().toString());
     try {
-      Files.createDirectories(dir);
-      model.save(dir.resolve("towers"));
-      Files.writeString(dir.resolve("metadata.json"), metadataJson, StandardCharsets.UTF_8);
-      Files.writeString(root.resolve("LATEST"), modelId + "\n", StandardCharsets.UTF_8);
-      return dir;
+      DataLocation towers = temporary.resolve(TOWERS);
+      model.save(name -> files.create(towers.resolve(name)));
+      files.writeString(temporary.resolve(METADATA), metadataJson);
+      if (!files.rename(temporary, dir)) {
+        throw new IOException(dir + " already exists");
+      }
+      files.writeString(dir.resolve(SUCCESS), "");
     } catch (IOException e) {
+      deleteQuietly(temporary);
       throw JobErrors.modelStoreFailure("save model " + modelId + " to", dir, e);
     }
+    DataLocation latest = root.resolve(LATEST);
+    try {
+      files.writeAtomically(latest, modelId + "\n");
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure(
+          "point " + latest + " at model " + modelId + ", in", root, e);
+    }
+    return dir;
   }
 
   /** The id LATEST names. */
   public String latestId() {
-    Path latest = root.resolve("LATEST");
-    if (!Files.isRegularFile(latest)) {
-      throw JobErrors.noTrainedModel(root);
-    }
+    DataLocation latest = root.resolve(LATEST);
     try {
-      return Files.readString(latest, StandardCharsets.UTF_8).trim();
+      if (!files.isFile(latest)) {
+        throw JobErrors.noTrainedModel(root);
+      }
+      return files.readString(latest).trim();
     } catch (IOException e) {
       throw JobErrors.modelStoreFailure("read", latest, e);
     }
   }
 
+  /** The model {@code modelId}; refused unless it was saved completely. */
   public TwoTowerModel load(String modelId) {
-    Path dir = root.resolve(modelId).resolve("towers");
-    if (!Files.isDirectory(dir)) {
-      throw JobErrors.unknownModel(modelId, dir, root);
+    DataLocation dir = root.resolve(modelId);
+    try {
+      if (!files.exists(dir.resolve(TOWERS))) {
+        throw JobErrors.unknownModel(modelId, dir, root);
+      }
+      if (!files.exists(dir.resolve(SUCCESS))) {
+        throw JobErrors.incompleteModel(modelId, dir);
+      }
+      DataLocation towers = dir.resolve(TOWERS);
+      return TwoTowerModel.load(name -> files.open(towers.resolve(name)));
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("load model " + modelId + " from", dir, e);
     }
-    return TwoTowerModel.load(dir);
   }
 
   public String metadata(String modelId) {
+    DataLocation file = root.resolve(modelId).resolve(METADATA);
     try {
-      return Files.readString(root.resolve(modelId).resolve("metadata.json"));
+      return files.readString(file);
     } catch (IOException e) {
-      throw JobErrors.modelStoreFailure("read", root.resolve(modelId).resolve("metadata.json"), e);
+      throw JobErrors.modelStoreFailure("read", file, e);
+    }
+  }
+
+  // A failed save leaves no folder behind when the file system lets us; LATEST never named it.
+  private void deleteQuietly(DataLocation temporary) {
+    try {
+      files.deleteRecursively(temporary);
+    } catch (IOException | RuntimeException ignored) {
+      // the original failure is the one to report
     }
   }
 
@@ -98,18 +163,20 @@ public final class ModelStore {
    * whose metadata has no {@code trained_through} (saved before lineage was recorded) are skipped.
    */
   public Optional<Trained> latestTrainedThrough(LocalDate day) {
-    if (!Files.isDirectory(root)) {
-      return Optional.empty();
-    }
     Comparator<Map.Entry<Trained, String>> order =
         Comparator.comparing((Map.Entry<Trained, String> e) -> e.getKey().trainedThrough())
             .thenComparing(Map.Entry::getValue)
             .thenComparing(e -> e.getKey().modelId());
-    try (Stream<Path> dirs = Files.list(root)) {
-      return dirs.map(dir -> dir.resolve("metadata.json"))
-          .filter(Files::isRegularFile)
-          .map(ModelStore::trainedAndCreated)
-          .flatMap(Optional::stream)
+    try {
+      List<Map.Entry<Trained, String>> trained = new ArrayList<>();
+      for (String name : files.list(root)) {
+        DataLocation metadata = root.resolve(name).resolve(METADATA);
+        // Half-written models (_tmp-...) and LATEST are not models to continue from.
+        if (!name.startsWith(TEMPORARY_PREFIX) && files.isFile(metadata)) {
+          trainedAndCreated(metadata, files.readString(metadata)).ifPresent(trained::add);
+        }
+      }
+      return trained.stream()
           .filter(e -> !e.getKey().trainedThrough().isAfter(day))
           .max(order)
           .map(Map.Entry::getKey);
@@ -119,11 +186,12 @@ public final class ModelStore {
   }
 
   /** (the model and its last day, its creation time) from a metadata.json with lineage. */
-  private static Optional<Map.Entry<Trained, String>> trainedAndCreated(Path metadata) {
+  private static Optional<Map.Entry<Trained, String>> trainedAndCreated(
+      DataLocation metadata, String json) {
     Config parsed;
     try {
-      parsed = ConfigFactory.parseString(Files.readString(metadata, StandardCharsets.UTF_8));
-    } catch (IOException | ConfigException e) {
+      parsed = ConfigFactory.parseString(json);
+    } catch (ConfigException e) {
       throw JobErrors.modelStoreFailure("read", metadata, e);
     }
     if (!parsed.hasPath("trained_through") || !parsed.hasPath("model_id")) {

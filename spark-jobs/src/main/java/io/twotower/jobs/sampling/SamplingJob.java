@@ -15,13 +15,14 @@ import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SamplingConfig;
 import io.twotower.jobs.features.TrainingWindow;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import io.twotower.sampling.AggregateSettings;
 import io.twotower.sampling.GapEstimatorSettings;
 import io.twotower.sampling.ItemSamplingProbabilities;
 import io.twotower.sampling.ProbabilityKind;
-import java.nio.file.Path;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.Optional;
@@ -111,11 +112,12 @@ public final class SamplingJob {
   private static StreamingState runStreaming(
       DeltaStore store, DateRange dates, SamplingConfig sampling, int batchSize) {
     GapEstimatorSettings settings = gapSettings(sampling.streaming());
-    Path dataDir = store.dataDir();
-    Optional<Path> resumeFrom = StreamingState.latestBefore(dataDir, dates.from());
+    DataLocation dataDir = store.dataDir();
+    HadoopFiles files = store.files();
+    Optional<DataLocation> resumeFrom = StreamingState.latestBefore(files, dataDir, dates.from());
     StreamingState state =
         resumeFrom
-            .map(file -> StreamingState.load(file, settings))
+            .map(file -> StreamingState.load(files, file, settings))
             .orElseGet(() -> StreamingState.fresh(settings));
     DateRange fed =
         new DateRange(state.lastDay == null ? null : state.lastDay.plusDays(1), dates.to());
@@ -136,7 +138,7 @@ public final class SamplingJob {
     if (rows == 0) {
       throw JobErrors.noTrainingExamplesToSample(fed);
     }
-    Path saved = state.save(dataDir);
+    DataLocation saved = state.save(files, dataDir);
     LOG.info(
         String.format(
             "streaming estimator: fed %,d rows as steps %,d..%,d (batch %d) in %.1f s;"

@@ -1,6 +1,8 @@
 package io.twotower.jobs.sampling;
 
 import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.sampling.EstimatorSnapshots;
 import io.twotower.sampling.GapEstimatorSettings;
 import io.twotower.sampling.HashedGapEstimator;
@@ -9,17 +11,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -31,8 +28,8 @@ import java.util.zip.GZIPOutputStream;
  * <p>On disk: {@code <data-dir>/sampling-state/streaming-<yyyy-MM-dd>.state}, the state after that
  * day, one file per run (a daily schedule leaves one per day); gzip of a small header, the counts
  * and {@link EstimatorSnapshots}' payload. A run whose first day is d resumes from the latest file
- * before d, so rerunning a day gives the same result; later days' files are left as they are.
- * Written with java.nio to the driver's file system, like the rest of data-dir.
+ * before d, so rerunning a day gives the same result; later days' files are left as they are. Read
+ * and written through Hadoop's FileSystem API, so data-dir may be on HDFS or an object store.
  */
 final class StreamingState {
 
@@ -59,65 +56,70 @@ final class StreamingState {
         new HashedGapEstimator(settings), new HashMap<>(), settings.initialLastSeenStep(), null);
   }
 
-  static Path folder(Path dataDir) {
+  static DataLocation folder(DataLocation dataDir) {
     return dataDir.resolve(FOLDER);
   }
 
-  static Path file(Path dataDir, LocalDate day) {
+  static DataLocation file(DataLocation dataDir, LocalDate day) {
     return folder(dataDir).resolve("streaming-" + day + ".state");
   }
 
   /** The file of the latest day strictly before {@code firstDay}, if any. */
-  static Optional<Path> latestBefore(Path dataDir, LocalDate firstDay) {
-    Path folder = folder(dataDir);
-    if (firstDay == null || !Files.isDirectory(folder)) {
+  static Optional<DataLocation> latestBefore(
+      HadoopFiles files, DataLocation dataDir, LocalDate firstDay) {
+    DataLocation folder = folder(dataDir);
+    if (firstDay == null) {
       return Optional.empty();
     }
-    try (Stream<Path> files = Files.list(folder)) {
-      return files
-          .filter(f -> dayOf(f).filter(d -> d.isBefore(firstDay)).isPresent())
-          .max(java.util.Comparator.comparing(f -> dayOf(f).orElseThrow()));
+    try {
+      return files.list(folder).stream()
+          .filter(name -> dayOf(name).filter(d -> d.isBefore(firstDay)).isPresent())
+          .max(java.util.Comparator.comparing(name -> dayOf(name).orElseThrow()))
+          .map(folder::resolve);
     } catch (IOException e) {
       throw JobErrors.streamingStateListFailure(folder, e);
     }
   }
 
-  private static Optional<LocalDate> dayOf(Path file) {
-    Matcher m = FILE.matcher(file.getFileName().toString());
+  private static Optional<LocalDate> dayOf(String fileName) {
+    Matcher m = FILE.matcher(fileName);
     return m.matches() ? Optional.of(LocalDate.parse(m.group(1))) : Optional.empty();
   }
 
-  /** Saves this state as the state after {@link #lastDay}; atomic (temporary file, then move). */
-  Path save(Path dataDir) {
-    Path target = file(dataDir, lastDay);
+  /**
+   * Saves this state as the state after {@link #lastDay}. A reader sees the previous file or the
+   * complete new one: the bytes go to a temporary file, renamed over the target (on an object
+   * store, one upload that becomes visible whole when it completes).
+   */
+  DataLocation save(HadoopFiles files, DataLocation dataDir) {
+    DataLocation target = file(dataDir, lastDay);
     try {
-      Files.createDirectories(target.getParent());
-      Path temporary = Files.createTempFile(target.getParent(), "streaming-", ".tmp");
-      try (OutputStream raw = Files.newOutputStream(temporary);
-          GZIPOutputStream zipped = new GZIPOutputStream(raw, 1 << 16);
-          DataOutputStream out = new DataOutputStream(zipped)) {
-        out.writeInt(MAGIC);
-        out.writeLong(lastStep);
-        out.writeLong(lastDay.toEpochDay());
-        out.writeInt(counts.size());
-        for (Map.Entry<Integer, Long> e : counts.entrySet()) {
-          out.writeInt(e.getKey());
-          out.writeLong(e.getValue());
-        }
-        out.flush();
-        EstimatorSnapshots.save(estimator, out);
-      }
-      Files.move(
-          temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      files.writeAtomically(target, out -> write(new GZIPOutputStream(out, 1 << 16)));
       return target;
     } catch (IOException e) {
       throw JobErrors.streamingStateSaveFailure(target, e);
     }
   }
 
+  private void write(GZIPOutputStream zipped) throws IOException {
+    DataOutputStream out = new DataOutputStream(zipped);
+    out.writeInt(MAGIC);
+    out.writeLong(lastStep);
+    out.writeLong(lastDay.toEpochDay());
+    out.writeInt(counts.size());
+    for (Map.Entry<Integer, Long> e : counts.entrySet()) {
+      out.writeInt(e.getKey());
+      out.writeLong(e.getValue());
+    }
+    out.flush();
+    EstimatorSnapshots.save(estimator, out);
+    out.flush();
+    zipped.finish();
+  }
+
   /** Loads a saved state; its estimator settings must equal {@code expected}. */
-  static StreamingState load(Path file, GapEstimatorSettings expected) {
-    try (InputStream raw = Files.newInputStream(file);
+  static StreamingState load(HadoopFiles files, DataLocation file, GapEstimatorSettings expected) {
+    try (InputStream raw = files.open(file);
         DataInputStream in = new DataInputStream(new GZIPInputStream(raw, 1 << 16))) {
       if (in.readInt() != MAGIC) {
         throw new IOException("not a streaming state file (bad header)");

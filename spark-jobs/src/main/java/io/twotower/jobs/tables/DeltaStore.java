@@ -2,7 +2,8 @@ package io.twotower.jobs.tables;
 
 import io.delta.tables.DeltaTable;
 import io.twotower.jobs.JobErrors;
-import java.nio.file.Path;
+import io.twotower.jobs.storage.DataLocation;
+import io.twotower.jobs.storage.HadoopFiles;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.DataFrameWriter;
@@ -20,19 +21,29 @@ import org.apache.spark.sql.types.StructType;
 public final class DeltaStore {
 
   private final SparkSession spark;
-  private final Path dataDir;
+  private final DataLocation dataDir;
 
-  public DeltaStore(SparkSession spark, Path dataDir) {
+  public DeltaStore(SparkSession spark, DataLocation dataDir) {
     this.spark = spark;
-    this.dataDir = dataDir.toAbsolutePath().normalize();
+    this.dataDir = dataDir;
+  }
+
+  /** A store in a local folder (tests and local tools). */
+  public DeltaStore(SparkSession spark, java.nio.file.Path localDir) {
+    this(spark, DataLocation.local(localDir));
   }
 
   public SparkSession spark() {
     return spark;
   }
 
-  public Path dataDir() {
+  public DataLocation dataDir() {
     return dataDir;
+  }
+
+  /** File operations under data-dir with the session's Hadoop configuration. */
+  public HadoopFiles files() {
+    return new HadoopFiles(spark.sparkContext().hadoopConfiguration());
   }
 
   public String path(Table table) {

@@ -65,7 +65,7 @@ final class DailyTraining {
       throw JobErrors.noTrainingExamplesToTrain(dates);
     }
     LocalDate from = dates.from() != null ? dates.from() : days.get(0);
-    ModelStore models = new ModelStore(tables.store().dataDir());
+    ModelStore models = new ModelStore(tables.store());
     Optional<ModelStore.Trained> previous = models.latestTrainedThrough(from.minusDays(1));
     Parent parent =
         previous.map(p -> new Parent(p.modelId(), models.load(p.modelId()))).orElse(null);

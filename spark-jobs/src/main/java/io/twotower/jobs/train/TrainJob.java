@@ -281,7 +281,7 @@ public final class TrainJob {
       TowerConfig towerConfig,
       long count,
       Fit fit) {
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     String modelId = models.newModelId();
     Map<String, Object> metadata = new LinkedHashMap<>();
     metadata.put("model_id", modelId);

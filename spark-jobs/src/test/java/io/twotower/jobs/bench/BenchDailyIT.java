@@ -79,7 +79,7 @@ class BenchDailyIT {
         .containsExactly("2026-01-01", "2026-01-02", "2026-01-03");
     long incrementalSoFar = 0;
     String previous = null;
-    ModelStore models = new ModelStore(dataDir);
+    ModelStore models = new ModelStore(store);
     for (Day day : days) {
       incrementalSoFar += day.examples().get(BenchDailyCommand.INCREMENTAL);
       // replay-days = 0: day D's incremental model fits day D's rows alone, scratch all of 1..D.

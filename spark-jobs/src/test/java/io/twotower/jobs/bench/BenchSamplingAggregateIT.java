@@ -23,7 +23,7 @@ class BenchSamplingAggregateIT {
     bench.items = 500;
     bench.days = 3;
     bench.repetitions = 2;
-    bench.out = scratch.resolve("bench");
+    bench.out = scratch.resolve("bench").toString();
 
     bench.run(spark);
 
@@ -35,9 +35,9 @@ class BenchSamplingAggregateIT {
             "estimate-decay",
             "daily-counts",
             "from-daily-counts-decay");
-    List<String> results = Files.readAllLines(bench.out.resolve("results.csv"));
+    List<String> results = Files.readAllLines(scratch.resolve("bench").resolve("results.csv"));
     assertThat(results).hasSize(1 + methods.size() * bench.repetitions);
-    List<String> summary = Files.readAllLines(bench.out.resolve("summary.csv"));
+    List<String> summary = Files.readAllLines(scratch.resolve("bench").resolve("summary.csv"));
     assertThat(summary.subList(1, summary.size()))
         .extracting(line -> line.split(",")[0])
         .containsExactlyElementsOf(methods);

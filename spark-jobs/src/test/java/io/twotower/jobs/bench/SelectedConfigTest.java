@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.Config;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.storage.DataLocation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,7 +39,7 @@ class SelectedConfigTest {
     assertThat(loaded.getString("train.correction")).isEqualTo("none");
     assertThat(loaded.getInt("train.epochs")).isEqualTo(5);
     assertThat(loaded.getStringList("evaluate.baselines")).containsExactly("popularity", "als");
-    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/some data"));
+    assertThat(config.dataDir()).isEqualTo(DataLocation.of("file:/tmp/some data"));
     // From the included files: movielens.conf's source and its local.conf's Spark master.
     assertThat(loaded.getString("source.kind")).isEqualTo("movielens");
     assertThat(loaded.getString("spark.master")).isEqualTo("local[2]");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.JobException;
 import io.twotower.jobs.SharedData;
+import io.twotower.jobs.storage.DataLocation;
 import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.Optimizer;
 import io.twotower.towers.TowerConfig;
@@ -176,6 +177,27 @@ class ConfigLoaderTest {
         .containsEntry("spark.sql.adaptive.enabled", "false")
         .containsEntry("spark.executor.memory", "4g")
         .containsEntry("spark.sql.shuffle.partitions", "8");
+  }
+
+  @Test
+  void dataDirIsAUriAndAPlainPathIsAnAbsoluteFileUri() {
+    JobConfig s3 =
+        JobConfig.from(
+            ConfigLoader.load(
+                null,
+                Map.of(
+                    "data-dir",
+                    "s3a://bucket/two-tower",
+                    "spark.conf.\"spark.hadoop.fs.s3a.endpoint\"",
+                    "http://127.0.0.1:9000")));
+    JobConfig relative = JobConfig.from(ConfigLoader.load(null, Map.of("data-dir", "data")));
+
+    assertThat(s3.dataDir().toString()).isEqualTo("s3a://bucket/two-tower");
+    assertThat(s3.spark().conf())
+        .containsEntry("spark.hadoop.fs.s3a.endpoint", "http://127.0.0.1:9000");
+    assertThat(relative.dataDir().toString()).isEqualTo("file:" + Path.of("data").toAbsolutePath());
+    assertThat(relative.dataDir())
+        .isEqualTo(DataLocation.of("file://" + Path.of("data").toAbsolutePath()));
   }
 
   @ParameterizedTest

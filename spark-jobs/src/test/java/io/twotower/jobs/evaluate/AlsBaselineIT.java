@@ -136,7 +136,7 @@ class AlsBaselineIT {
                             "evaluate.als.grid.reg-param",
                             "[0.1, 0.3]"))));
     assertThat(config.evaluate().als().candidates()).hasSize(2);
-    ModelStore models = new ModelStore(dataDir);
+    ModelStore models = new ModelStore(store);
     String modelId = models.newModelId();
     models.save(modelId, model(), "{}");
 

@@ -76,7 +76,7 @@ class NextDayEvaluationIT {
         Table.TRAINING_EXAMPLES,
         spark.createDataFrame(examples(), Table.TRAINING_EXAMPLES.requiredColumns()));
     model = TinyModels.withGenre(ITEMS, 3);
-    models = new ModelStore(dataDir);
+    models = new ModelStore(store);
     // An evaluations table from before protocol and the test days were recorded: one old row.
     StructType before =
         new StructType(Arrays.copyOf(Table.EVALUATIONS.requiredColumns().fields(), 8));

@@ -81,7 +81,7 @@ class EvaluateAndExportIT {
         Table.TRAINING_EXAMPLES,
         spark.createDataFrame(examples(), Table.TRAINING_EXAMPLES.requiredColumns()));
     model = TinyModels.withGenre(ITEMS, 3);
-    ModelStore models = new ModelStore(dataDir);
+    ModelStore models = new ModelStore(store);
     modelId = models.newModelId();
     models.save(modelId, model, "{}");
   }

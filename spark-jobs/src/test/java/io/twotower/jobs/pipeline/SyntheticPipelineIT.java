@@ -57,7 +57,8 @@ class SyntheticPipelineIT {
 
   @BeforeAll
   static void runPipeline() {
-    small.put("data-dir", scratch.resolve("data").toString());
+    // As a URI, as on a cluster (`--data-dir file:///...`): every stage must take it as it is.
+    small.put("data-dir", "file://" + scratch.resolve("data").toAbsolutePath());
     small.put("synthetic.users", "300");
     small.put("synthetic.items", "400");
     small.put("synthetic.channels", "40");
@@ -84,7 +85,7 @@ class SyntheticPipelineIT {
     PipelineJob.run(store, config, DateRange.ALL);
     // compareSelectsOnValidationAndScoresOnlyTheSelectedOnTest moves LATEST; the other tests read
     // this one.
-    pipelineModelId = new ModelStore(store.dataDir()).latestId();
+    pipelineModelId = new ModelStore(store).latestId();
   }
 
   @Test
@@ -115,7 +116,7 @@ class SyntheticPipelineIT {
                 .count())
         .isZero();
     assertThat(store.read(Table.USERS).count()).isEqualTo(300);
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     TowerConfig tower = models.load(pipelineModelId).config();
     assertThat(tower.seedItem()).isTrue();
     assertThat(tower.userFields()).extracting(CategoricalField::name).containsExactly("region");
@@ -154,7 +155,7 @@ class SyntheticPipelineIT {
 
   @Test
   void modelRecordsTheTableVersionsItWasTrainedOn() {
-    ModelStore models = new ModelStore(store.dataDir());
+    ModelStore models = new ModelStore(store);
     String metadata = models.metadata(pipelineModelId);
     assertThat(metadata)
         .contains("\"training_examples\"", "\"item_sampling_probability\"", "\"final_loss\"");
@@ -175,7 +176,7 @@ class SyntheticPipelineIT {
             "--vary", "train.correction=none,paper", "--patience", "2", "--out", out.toString()));
     new CommandLine(compare).parseArgs(args.toArray(String[]::new));
 
-    Path folder = compare.compareOn(store);
+    Path folder = Path.of(compare.compareOn(store).hadoopPath().toUri());
 
     // The validation store holds the training split only, re-split: none of the test events
     // reach it, and each user's latest training event (users with two or more) is a validation

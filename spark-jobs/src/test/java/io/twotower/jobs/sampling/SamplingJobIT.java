@@ -10,6 +10,7 @@ import io.twotower.jobs.JobException;
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.storage.DataLocation;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Table;
 import java.nio.file.Files;
@@ -66,6 +67,10 @@ class SamplingJobIT {
                 "sampling.streaming.hash-count", "1",
                 "sampling.streaming.buckets-per-hash", "1024",
                 "sampling.streaming.initial-gap", "100")));
+  }
+
+  private static Path local(DataLocation file) {
+    return Path.of(file.hadoopPath().toUri());
   }
 
   static DeltaStore storeWithInputs(String name) {
@@ -135,8 +140,8 @@ class SamplingJobIT {
               assertThat(Double.isFinite(r.<Double>getAs("log_p"))).isTrue();
             });
     // One state file per run: the state after its last day.
-    assertThat(Files.isRegularFile(StreamingState.file(store.dataDir(), DAY1))).isFalse();
-    assertThat(Files.isRegularFile(StreamingState.file(store.dataDir(), DAY2))).isTrue();
+    assertThat(Files.isRegularFile(local(StreamingState.file(store.dataDir(), DAY1)))).isFalse();
+    assertThat(Files.isRegularFile(local(StreamingState.file(store.dataDir(), DAY2)))).isTrue();
   }
 
   @Test
@@ -163,7 +168,8 @@ class SamplingJobIT {
     SamplingJob.run(missedDayOne, config("streaming", "0.5"), DateRange.day(DAY2));
 
     assertThat(comparable(missedDayOne)).isEqualTo(comparable(once));
-    assertThat(Files.isRegularFile(StreamingState.file(missedDayOne.dataDir(), DAY1))).isFalse();
+    assertThat(Files.isRegularFile(local(StreamingState.file(missedDayOne.dataDir(), DAY1))))
+        .isFalse();
   }
 
   @Test

@@ -80,7 +80,7 @@ class DailyTrainingIT {
     small.put("train.output-dim", "8");
     JobConfig config = JobConfig.from(ConfigLoader.load(null, small));
     store = new DeltaStore(spark, config.dataDir());
-    models = new ModelStore(store.dataDir());
+    models = new ModelStore(store);
 
     IngestJob.run(store, config, DateRange.ALL);
     day1 = runDay(config, DAY1);
