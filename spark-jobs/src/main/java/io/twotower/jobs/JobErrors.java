@@ -391,6 +391,16 @@ public final class JobErrors {
         "run `two-tower features` first, or widen --from/--to");
   }
 
+  /** No training rows in the window train was asked to fit. */
+  public static JobException noTrainingExamples(Object dates) {
+    return error(
+        "No training examples to train on (" + dates + ")",
+        "training_examples has no 'train' rows in that range (a day without events, or one whose"
+            + " features have not been built); training on nothing would save an unchanged model"
+            + " as if it had learned from the day",
+        "check that ingest and features ran for those days, or widen --from/--to");
+  }
+
   /** A day-by-day training run whose days (and the days before) have no training examples. */
   public static JobException noTrainingExamplesToTrain(Object days) {
     return error(

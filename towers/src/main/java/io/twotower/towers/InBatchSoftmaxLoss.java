@@ -4,6 +4,8 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The in-batch sampled softmax of the paper (eq. 3 with the logQ correction of section 4), as a
@@ -64,13 +66,14 @@ public record InBatchSoftmaxLoss(
    * @return the scalar loss variable
    */
   public SDVariable define(SameDiff sd, SDVariable towerOutputs, SDVariable labels) {
-    SDVariable u = towerOutputs.get(SDIndex.all(), SDIndex.interval(0, embeddingDim));
-    SDVariable v =
-        towerOutputs.get(SDIndex.all(), SDIndex.interval(embeddingDim, 2 * embeddingDim));
+    SDVariable u = embeddingColumns(sd, towerOutputs, 0);
+    SDVariable v = embeddingColumns(sd, towerOutputs, embeddingDim);
     SDVariable reward = column(labels, REWARD);
     SDVariable logQ = column(labels, LOG_Q);
 
-    SDVariable logits = sd.mmul(u, v, false, true, false).div(temperature); // [B, B]
+    // u v^T with v transposed by its own op: mmul's transposeB flag backpropagates wrongly when
+    // the product is [1, 1] (a one-row minibatch) in ND4J 1.0.0-M2.1.
+    SDVariable logits = sd.mmul(u, sd.transpose(v)).div(temperature); // [B, B]
     SDVariable positive = u.mul(v).sum(true, 1).div(temperature); // [B, 1], equals the diagonal
     if (correction.correctsNegatives()) {
       logits = logits.sub(sd.transpose(logQ));
@@ -87,6 +90,22 @@ public record InBatchSoftmaxLoss(
     SDVariable loss = reward.mul(logProbability).sum().neg();
     loss.markAsLoss();
     return loss;
+  }
+
+  /**
+   * Columns {@code from .. from + d - 1} of the [B, 2d] tower outputs, [B, d], as a product with a
+   * constant [2d, d] selector rather than a slice: the gradient of a column slice ({@code
+   * strided_slice_bp}) fails in ND4J 1.0.0-M2.1 when the input has one row ("NDArray::assign:
+   * lengths of arrays are mismatched"), and DL4J fits one-row minibatches whenever a worker's rows
+   * leave a remainder of one after it re-cuts them into minibatches (see {@link SparkTrainer}): the
+   * crash of issue 13. The labels may stay sliced: nothing takes their gradient.
+   */
+  private SDVariable embeddingColumns(SameDiff sd, SDVariable towerOutputs, int from) {
+    INDArray selector = Nd4j.zeros(towerOutputs.dataType(), 2L * embeddingDim, embeddingDim);
+    for (int k = 0; k < embeddingDim; k++) {
+      selector.putScalar(from + k, k, 1.0);
+    }
+    return sd.mmul(towerOutputs, sd.constant(selector));
   }
 
   /**

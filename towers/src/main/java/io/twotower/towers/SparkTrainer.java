@@ -72,39 +72,130 @@ public final class SparkTrainer {
       SparkTrainingSettings settings,
       TrainingProgress progress,
       EpochEnd epochEnd) {
+    return fit(sc, model, batchesOfEpoch, settings, progress, epochEnd, Checkpointing.none());
+  }
+
+  /**
+   * As {@link #fit(JavaSparkContext, TwoTowerModel, IntFunction, SparkTrainingSettings,
+   * TrainingProgress, EpochEnd)}, starting at {@code checkpointing.start()} and telling {@code
+   * checkpointing} after every split. A fit resumed from a checkpoint taken after split s of epoch
+   * e, with {@code model} restored from it, trains the same splits on the same batches as the
+   * uninterrupted fit did after that point: each epoch's batches depend only on the epoch, the
+   * random split of them on the seed and the epoch, and DL4J's own randomness within a split (how
+   * it cuts the split into averaging rounds) on the seed, the epoch and the split. Only the
+   * progress lines and {@code epochEnd} calls of the skipped part are not repeated.
+   */
+  public static TwoTowerModel fit(
+      JavaSparkContext sc,
+      TwoTowerModel model,
+      IntFunction<JavaRDD<MultiDataSet>> batchesOfEpoch,
+      SparkTrainingSettings settings,
+      TrainingProgress progress,
+      EpochEnd epochEnd,
+      Checkpointing checkpointing) {
     Objects.requireNonNull(epochEnd, "epochEnd");
+    Objects.requireNonNull(checkpointing, "checkpointing");
     Objects.requireNonNull(sc, "sc");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(batchesOfEpoch, "batchesOfEpoch");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(progress, "progress");
-    SparkComputationGraph spark =
-        new SparkComputationGraph(sc, model.trainingGraph(), trainingMaster(settings));
+    Position start = checkpointing.start();
     double[] equalWeights = new double[settings.splits()];
     Arrays.fill(equalWeights, 1.0);
-    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+    // Reported for a split with nothing to fit, as DL4J's own score is then the last one.
+    double score = 0.0;
+    for (int epoch = start.epoch(); epoch < settings.epochs(); epoch++) {
       JavaRDD<MultiDataSet> batches = batchesOfEpoch.apply(epoch);
       JavaRDD<MultiDataSet>[] splits =
           settings.splits() == 1
               ? singleSplit(batches)
               : batches.randomSplit(equalWeights, settings.seed() + epoch);
-      for (int split = 0; split < splits.length; split++) {
+      boolean stop = false;
+      for (int split = epoch == start.epoch() ? start.split() : 0; split < splits.length; split++) {
         long examples = examples(splits[split]);
-        long start = System.nanoTime();
+        long begin = System.nanoTime();
+        // A training master per split, seeded by its position: a resumed fit splits the data
+        // into averaging rounds as the uninterrupted one did.
+        SparkComputationGraph spark =
+            new SparkComputationGraph(
+                sc, model.trainingGraph(), trainingMaster(settings, epoch, split));
         if (examples > 0) {
           spark.fitMultiDataSet(splits[split]);
+          score = spark.getScore();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - begin) / 1e9;
         // The training master persists what it fits; a split is never read again.
         splits[split].unpersist(false);
-        progress.onSplit(
-            epoch, split, splits.length, examples, examples / seconds, spark.getScore());
+        progress.onSplit(epoch, split, splits.length, examples, examples / seconds, score);
+        boolean lastOfEpoch = split == splits.length - 1;
+        if (lastOfEpoch) {
+          stop =
+              epoch == settings.epochs() - 1
+                  || !epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()));
+        }
+        checkpointing.splitDone(new Position(epoch, split), splits.length, stop, model);
       }
-      if (!epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()))) {
+      if (stop) {
         break;
       }
     }
-    return model.withParameters(spark.getNetwork());
+    return model.withParameters(model.trainingGraph());
+  }
+
+  /** A split of an epoch, both 0-based: where a fit starts, or the one just trained. */
+  public record Position(int epoch, int split) {
+    /** The beginning of training. */
+    public static final Position START = new Position(0, 0);
+
+    public Position {
+      if (epoch < 0 || split < 0) {
+        throw TowerErrors.invalidSetting("position", epoch + "/" + split, "epoch, split >= 0");
+      }
+    }
+
+    /** The split after this one, in an epoch of {@code splits} splits. */
+    public Position next(int splits) {
+      return split + 1 < splits ? new Position(epoch, split + 1) : new Position(epoch + 1, 0);
+    }
+  }
+
+  /**
+   * Where a fit starts, and what it is told after every split (one {@code fitMultiDataSet} call,
+   * which ends with an averaging of parameters and optimizer state), so that a caller can save
+   * checkpoints and a killed run can resume from the last one.
+   */
+  public interface Checkpointing {
+    /**
+     * The first split to train: {@link Position#START}, or the split after a checkpoint's, in which
+     * case the model handed to fit holds that checkpoint's parameters and updater state.
+     */
+    Position start();
+
+    /**
+     * Told after every split trained, in order.
+     *
+     * @param done the split just trained
+     * @param splits splits per epoch
+     * @param finished true after the last split of training (the last epoch's, or the one after
+     *     which {@link EpochEnd} stopped it)
+     * @param model the live model: parameters and updater state after this split's averaging (read
+     *     or save it now; the next split trains it further)
+     */
+    void splitDone(Position done, int splits, boolean finished, TwoTowerModel model);
+
+    /** Starts at the beginning and saves nothing. */
+    static Checkpointing none() {
+      return new Checkpointing() {
+        @Override
+        public Position start() {
+          return Position.START;
+        }
+
+        @Override
+        public void splitDone(Position done, int splits, boolean finished, TwoTowerModel model) {}
+      };
+    }
   }
 
   /** Told after each epoch with the model as it stands then; may end training early. */
@@ -124,7 +215,8 @@ public final class SparkTrainer {
     }
   }
 
-  private static ParameterAveragingTrainingMaster trainingMaster(SparkTrainingSettings settings) {
+  private static ParameterAveragingTrainingMaster trainingMaster(
+      SparkTrainingSettings settings, int epoch, int split) {
     return new ParameterAveragingTrainingMaster.Builder(
             settings.workers(), settings.batchSizePerWorker())
         .batchSizePerWorker(settings.batchSizePerWorker())
@@ -135,7 +227,7 @@ public final class SparkTrainer {
         // Direct: no export of the batches to disk between splits.
         .rddTrainingApproach(RDDTrainingApproach.Direct)
         .repartionData(Repartition.NumPartitionsWorkersDiffers)
-        .rngSeed(settings.seed())
+        .rngSeed(Objects.hash(settings.seed(), epoch, split))
         .build();
   }
 

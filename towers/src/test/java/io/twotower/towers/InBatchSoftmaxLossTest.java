@@ -131,6 +131,42 @@ class InBatchSoftmaxLossTest {
     }
   }
 
+  /**
+   * One row: its softmax holds only its positive, so its loss and gradient are 0. DL4J fits such
+   * minibatches when a worker's rows leave a remainder of one (issue 13, where the gradient failed
+   * in ND4J's strided_slice_bp for a one-row input).
+   */
+  @ParameterizedTest(name = "{0}, mask {1}")
+  @MethodSource("correctionsAndMasking")
+  void aOneRowBatchHasZeroLossAndGradient(LogQCorrection correction, boolean mask) {
+    InBatchSoftmaxLoss loss = new InBatchSoftmaxLoss(D, TAU, correction, mask);
+    SameDiff sd = SameDiff.create();
+    SDVariable input = sd.placeHolder("input", DataType.FLOAT, -1, 2 * D);
+    SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, -1, 3);
+    SDVariable value = loss.define(sd, input, labels);
+    Map<String, INDArray> feed =
+        Map.of(
+            "input",
+            Nd4j.create(new float[][] {{0.6f, 0.8f, 0, 0, 0, 1, 0, 0}}),
+            "labels",
+            Nd4j.create(new float[][] {{1, (float) Math.log(0.5), 3}}));
+
+    double actual = sd.output(feed, value.name()).get(value.name()).getDouble(0);
+    sd.createGradFunction("input");
+    INDArray gradient = sd.calculateGradients(feed, "input").get("input");
+
+    assertThat(actual).isCloseTo(0.0, within(1e-6));
+    assertThat(gradient.shape()).containsExactly(1, 2 * D);
+    assertThat(gradient.amaxNumber().doubleValue()).isCloseTo(0.0, within(1e-6));
+  }
+
+  static Stream<Arguments> correctionsAndMasking() {
+    return Arrays.stream(LogQCorrection.values())
+        .flatMap(
+            correction ->
+                Stream.of(Arguments.of(correction, true), Arguments.of(correction, false)));
+  }
+
   @Test
   void theVariantsDifferOnARandomBatch() {
     // Guards the test above against a reference that ignores its correction argument.

@@ -8,6 +8,7 @@ import io.twotower.towers.TowerConfig;
  * TowerConfig#HYPERPARAMETERS} declares each with its name and rule, and this config only checks
  * them on load (so a bad value fails before Spark starts) and hands them to {@link #towerConfig}.
  *
+ * @param checkpointEvery splits between two checkpoints of a run (0 = none)
  * @param fieldEmbeddingDim width of every categorical field's embedding (item and user fields)
  * @param mixedNegatives B', uniformly sampled corpus items appended to every batch as extra
  *     negatives (0 = in-batch negatives only)
@@ -24,6 +25,7 @@ public record TrainConfig(
     int workers,
     int averagingFrequency,
     int splitsPerEpoch,
+    int checkpointEvery,
     int fieldEmbeddingDim,
     int mixedNegatives,
     long seed,
@@ -47,6 +49,7 @@ public record TrainConfig(
         s.positiveInt("workers"),
         s.positiveInt("averaging-frequency"),
         s.positiveInt("splits-per-epoch"),
+        s.nonNegativeInt("checkpoint-every"),
         s.positiveInt("field-embedding-dim"),
         s.nonNegativeInt("mixed-negatives"),
         s.longValue("seed"),

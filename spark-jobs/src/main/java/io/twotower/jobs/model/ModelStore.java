@@ -33,6 +33,11 @@ import org.apache.hadoop.conf.Configuration;
  * marked complete with {@code _SUCCESS}, and only then named by LATEST, whose replacement is atomic
  * ({@link HadoopFiles#writeAtomically}). A reader following LATEST never sees a half-written model,
  * and a model without its marker is refused rather than loaded in part.
+ *
+ * <p>Checkpoints of unfinished train runs live apart, under {@code
+ * models/checkpoints/<run-id>/<name>/} ({@code towers/} plus {@code checkpoint.json}), with {@code
+ * models/checkpoints/<run-id>/LATEST} naming the run's newest complete one; the models' LATEST
+ * never names a checkpoint.
  */
 public final class ModelStore {
 
@@ -41,6 +46,8 @@ public final class ModelStore {
   static final String TOWERS = "towers";
   static final String METADATA = "metadata.json";
   private static final String TEMPORARY_PREFIX = "_tmp-";
+  private static final String CHECKPOINTS = "checkpoints";
+  private static final String CHECKPOINT_STATE = "checkpoint.json";
 
   private static final DateTimeFormatter ID_FORMAT =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
@@ -143,12 +150,64 @@ public final class ModelStore {
     }
   }
 
-  // A failed save leaves no folder behind when the file system lets us; LATEST never named it.
-  private void deleteQuietly(DataLocation temporary) {
+  // ---- checkpoints of unfinished train runs
+
+  /** A saved checkpoint: its folder, the model as it was (updater state included), its state. */
+  public record Checkpoint(DataLocation dir, TwoTowerModel model, String stateJson) {}
+
+  /**
+   * Saves a checkpoint of run {@code runId} as {@code name}, then points the run's LATEST at it
+   * (atomically, so LATEST only ever names a complete checkpoint) and deletes the run's older
+   * checkpoints; returns its folder.
+   */
+  public DataLocation saveCheckpoint(
+      String runId, String name, TwoTowerModel model, String stateJson) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    DataLocation dir = run.resolve(name);
     try {
-      files.deleteRecursively(temporary);
-    } catch (IOException | RuntimeException ignored) {
-      // the original failure is the one to report
+      files.deleteRecursively(dir); // a half-written one from a killed run
+      DataLocation towers = dir.resolve(TOWERS);
+      model.save(file -> files.create(towers.resolve(file)));
+      files.writeString(dir.resolve(CHECKPOINT_STATE), stateJson);
+      files.writeAtomically(run.resolve(LATEST), name + "\n");
+      for (String entry : files.list(run)) {
+        if (!entry.equals(LATEST) && !entry.equals(name)) {
+          files.deleteRecursively(run.resolve(entry));
+        }
+      }
+      return dir;
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("save checkpoint " + name + " to", dir, e);
+    }
+  }
+
+  /** The newest complete checkpoint of run {@code runId}, if it has one. */
+  public Optional<Checkpoint> latestCheckpoint(String runId) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    DataLocation latest = run.resolve(LATEST);
+    try {
+      if (!files.isFile(latest)) {
+        return Optional.empty();
+      }
+      DataLocation dir = run.resolve(files.readString(latest).trim());
+      DataLocation towers = dir.resolve(TOWERS);
+      return Optional.of(
+          new Checkpoint(
+              dir,
+              TwoTowerModel.load(file -> files.open(towers.resolve(file))),
+              files.readString(dir.resolve(CHECKPOINT_STATE))));
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("read the latest checkpoint in", run, e);
+    }
+  }
+
+  /** Deletes every checkpoint of run {@code runId} (once its model is saved). */
+  public void deleteCheckpoints(String runId) {
+    DataLocation run = root.resolve(CHECKPOINTS).resolve(runId);
+    try {
+      files.deleteRecursively(run);
+    } catch (IOException e) {
+      throw JobErrors.modelStoreFailure("delete the checkpoints in", run, e);
     }
   }
 
@@ -159,40 +218,40 @@ public final class ModelStore {
 
   /**
    * The model trained through the latest day on or before {@code day} (among models of equal days,
-   * the newest), or empty when none is: the model a day after {@code day} continues from. Models
-   * whose metadata has no {@code trained_through} (saved before lineage was recorded) are skipped.
+   * the newest), or empty when none is: the model a day after {@code day} continues from. Only
+   * complete models count; models whose metadata has no {@code trained_through} (saved before
+   * lineage was recorded) are skipped.
    */
   public Optional<Trained> latestTrainedThrough(LocalDate day) {
-    Comparator<Map.Entry<Trained, String>> order =
-        Comparator.comparing((Map.Entry<Trained, String> e) -> e.getKey().trainedThrough())
-            .thenComparing(Map.Entry::getValue)
-            .thenComparing(e -> e.getKey().modelId());
+    List<Map.Entry<Trained, String>> candidates = new ArrayList<>();
     try {
-      List<Map.Entry<Trained, String>> trained = new ArrayList<>();
       for (String name : files.list(root)) {
-        DataLocation metadata = root.resolve(name).resolve(METADATA);
-        // Half-written models (_tmp-...) and LATEST are not models to continue from.
-        if (!name.startsWith(TEMPORARY_PREFIX) && files.isFile(metadata)) {
-          trainedAndCreated(metadata, files.readString(metadata)).ifPresent(trained::add);
+        DataLocation dir = root.resolve(name);
+        if (!name.startsWith(TEMPORARY_PREFIX) && files.exists(dir.resolve(SUCCESS))) {
+          trainedAndCreated(files.readString(dir.resolve(METADATA)), dir)
+              .filter(e -> !e.getKey().trainedThrough().isAfter(day))
+              .ifPresent(candidates::add);
         }
       }
-      return trained.stream()
-          .filter(e -> !e.getKey().trainedThrough().isAfter(day))
-          .max(order)
-          .map(Map.Entry::getKey);
     } catch (IOException e) {
       throw JobErrors.modelStoreFailure("list", root, e);
     }
+    return candidates.stream()
+        .max(
+            Comparator.comparing((Map.Entry<Trained, String> e) -> e.getKey().trainedThrough())
+                .thenComparing(Map.Entry::getValue)
+                .thenComparing(e -> e.getKey().modelId()))
+        .map(Map.Entry::getKey);
   }
 
   /** (the model and its last day, its creation time) from a metadata.json with lineage. */
   private static Optional<Map.Entry<Trained, String>> trainedAndCreated(
-      DataLocation metadata, String json) {
+      String metadataJson, DataLocation dir) {
     Config parsed;
     try {
-      parsed = ConfigFactory.parseString(json);
+      parsed = ConfigFactory.parseString(metadataJson);
     } catch (ConfigException e) {
-      throw JobErrors.modelStoreFailure("read", metadata, e);
+      throw JobErrors.modelStoreFailure("read", dir.resolve(METADATA), e);
     }
     if (!parsed.hasPath("trained_through") || !parsed.hasPath("model_id")) {
       return Optional.empty();
@@ -202,5 +261,14 @@ public final class ModelStore {
             parsed.getString("model_id"), LocalDate.parse(parsed.getString("trained_through")));
     return Optional.of(
         Map.entry(trained, parsed.hasPath("created_at") ? parsed.getString("created_at") : ""));
+  }
+
+  // A failed save leaves no folder behind when the file system lets us; LATEST never named it.
+  private void deleteQuietly(DataLocation temporary) {
+    try {
+      files.deleteRecursively(temporary);
+    } catch (IOException | RuntimeException ignored) {
+      // the original failure is the one to report
+    }
   }
 }

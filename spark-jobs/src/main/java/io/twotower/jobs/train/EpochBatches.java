@@ -41,6 +41,11 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     this.negatives = negatives;
   }
 
+  /** The partitions each epoch's examples are shuffled into and batched in. */
+  int partitions() {
+    return partitions;
+  }
+
   /** B', the uniformly drawn items that join every batch as extra negatives. */
   int mixedNegatives() {
     return negatives.count();

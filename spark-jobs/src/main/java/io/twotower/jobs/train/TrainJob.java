@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.TrainConfig;
@@ -32,6 +33,7 @@ import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -112,6 +114,9 @@ public final class TrainJob {
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
     EpochBatches batches = epochBatches(tables, train, towerConfig, inputs, examples);
     long count = examples.count();
+    if (count == 0) {
+      throw JobErrors.noTrainingExamples(window);
+    }
     List<LocalDate> days = days(examples);
     LOG.info(
         String.format(
@@ -128,25 +133,20 @@ public final class TrainJob {
             train.epochs(),
             towerConfig.correction()));
 
-    TwoTowerModel start;
-    if (parent == null) {
-      start = TwoTowerModel.create(towerConfig);
-    } else {
-      start = parent.model().grownTo(towerConfig);
-      LOG.info(
-          String.format(
-              "continuing from model %s (%,d -> %,d item indices)",
-              parent.modelId(),
-              parent.model().config().itemCardinality(),
-              towerConfig.itemCardinality()));
-    }
-    Fit fit = fit(store, train, start, batches, epochEnd);
+    TrainCheckpoints checkpoints =
+        TrainCheckpoints.open(
+            new ModelStore(store),
+            runIdentity(config, window, parent, tables.versions(), towerConfig, batches),
+            train.checkpointEvery());
+    Fit fit =
+        fit(store, train, () -> startModel(towerConfig, parent), batches, epochEnd, checkpoints);
     batches.release();
     examples.unpersist(false);
 
     Lineage lineage =
         new Lineage(parent == null ? null : parent.modelId(), window, days, tables.versions());
     String modelId = saveModel(store, config, lineage, towerConfig, count, fit);
+    checkpoints.finish();
     LOG.info(
         String.format(
             "model %s saved (%,d examples x %d epochs in %.1f s, final loss %.4f)",
@@ -161,6 +161,49 @@ public final class TrainJob {
           Table.ITEM_SAMPLING_PROBABILITY,
           Table.VOCABULARIES,
           Table.ITEM_FEATURES);
+
+  /**
+   * What fixes the batches a run trains on and in which order, and the model it starts from: a
+   * rerun with the same identity may resume from the run's checkpoints. How often to checkpoint is
+   * left out, so that changing it keeps them.
+   */
+  private static String runIdentity(
+      JobConfig config,
+      DateRange window,
+      Parent parent,
+      Map<String, Long> versions,
+      TowerConfig towerConfig,
+      EpochBatches batches) {
+    String train =
+        config
+            .raw()
+            .getConfig("train")
+            .withoutPath("checkpoint-every")
+            .root()
+            .render(ConfigRenderOptions.concise());
+    return String.join(
+        "; ",
+        "window " + window,
+        "parent " + (parent == null ? "none" : parent.modelId()),
+        "tables " + versions,
+        "partitions " + batches.partitions(),
+        "towers " + towerConfig,
+        "train " + train);
+  }
+
+  /** A fresh model, or {@code parent} grown to {@code towerConfig}'s vocabularies. */
+  private static TwoTowerModel startModel(TowerConfig towerConfig, Parent parent) {
+    if (parent == null) {
+      return TwoTowerModel.create(towerConfig);
+    }
+    LOG.info(
+        String.format(
+            "continuing from model %s (%,d -> %,d item indices)",
+            parent.modelId(),
+            parent.model().config().itemCardinality(),
+            towerConfig.itemCardinality()));
+    return parent.model().grownTo(towerConfig);
+  }
 
   private static TowerConfig towerConfig(PinnedTables tables, JobConfig config) {
     Vocabulary vocabulary = Vocabulary.fromTable(tables.read(Table.VOCABULARIES));
@@ -227,9 +270,10 @@ public final class TrainJob {
   private static Fit fit(
       DeltaStore store,
       TrainConfig train,
-      TwoTowerModel initial,
+      Supplier<TwoTowerModel> fresh,
       EpochBatches batches,
-      EpochEnd epochEnd) {
+      EpochEnd epochEnd,
+      TrainCheckpoints checkpoints) {
     int rowsPerBatch = batches.rowsPerBatch();
     int batchSize = train.batchSize();
     SparkTrainingSettings settings =
@@ -244,6 +288,7 @@ public final class TrainJob {
     ProgressReporter.Training progress =
         ProgressReporter.console().training("train", train.epochs());
     long start = System.nanoTime();
+    TwoTowerModel initial = checkpoints.startModel(fresh, train.epochs(), train.splitsPerEpoch());
     TwoTowerModel trained =
         SparkTrainer.fit(
             sparkContext(store),
@@ -256,7 +301,8 @@ public final class TrainJob {
               lastLoss[0] = loss;
               progress.split(epoch, split, splits, rows, perSecond, loss);
             },
-            epochEnd);
+            epochEnd,
+            checkpoints);
     return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
   }
 
