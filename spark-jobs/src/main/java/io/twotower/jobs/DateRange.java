@@ -51,6 +51,23 @@ public record DateRange(LocalDate from, LocalDate to) {
         from != null ? column + " >= DATE'" + from + "'" : column + " <= DATE'" + to + "'");
   }
 
+  /**
+   * The range {@link #toString()} wrote, e.g. from a model's metadata: {@code all days}, {@code
+   * 2026-01-01 to 2026-01-05}, {@code .. to 2026-01-05}, {@code 2026-01-03 to ..}.
+   */
+  public static DateRange parse(String text) {
+    if (text.equals(ALL.toString())) {
+      return ALL;
+    }
+    String[] ends = text.split(" to ", -1);
+    if (ends.length != 2) {
+      throw new IllegalArgumentException("not a date range as DateRange writes it: " + text);
+    }
+    return new DateRange(
+        ends[0].equals("..") ? null : LocalDate.parse(ends[0]),
+        ends[1].equals("..") ? null : LocalDate.parse(ends[1]));
+  }
+
   @Override
   public String toString() {
     return isAll() ? "all days" : (from == null ? ".." : from) + " to " + (to == null ? ".." : to);

@@ -475,6 +475,32 @@ public final class JobErrors {
             + " --from/--to");
   }
 
+  /** evaluate.protocol = next-day without a last training day. */
+  public static JobException nextDayNeedsLastTrainingDay() {
+    return error(
+        "The next-day protocol needs the last training day D (it ranks day D + 1's events)",
+        "neither --date nor --to was given",
+        "run `two-tower evaluate --date D` (or --to D) with the day the model trained up to");
+  }
+
+  /** The model trained on the next-day test day or later: it would be scored on what it fit. */
+  public static JobException modelTrainedOnTestDay(String modelId, Object trainedOn, Object day) {
+    return error(
+        "Model " + modelId + " trained on " + trainedOn + ", which includes the test day " + day,
+        "the next-day protocol tests on the day after the model's last training day",
+        "train with --date (or --to) the day before "
+            + day
+            + " first, or evaluate --date the model's last training day");
+  }
+
+  /** No examples on the next-day protocol's test day. */
+  public static JobException noNextDayExamples(Object day) {
+    return error(
+        "No examples on " + day + " to evaluate the next-day protocol on",
+        "training_examples has no rows with dt = " + day,
+        "run `two-tower features` over that day first, or evaluate --date an earlier day");
+  }
+
   /** The queries have no user field column, but the model's query tower needs user fields. */
   public static JobException queriesWithoutUserFields(String column, List<String> userFields) {
     return error(

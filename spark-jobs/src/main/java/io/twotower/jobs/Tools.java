@@ -16,6 +16,10 @@ public enum Tools {
       "bench-sampling-aggregate",
       "Benchmark: the aggregate estimator against a bare groupBy(item).count() on the same synthetic events.",
       io.twotower.jobs.bench.BenchSamplingAggregateCommand::new),
+  BENCH_DAILY(
+      "bench-daily",
+      "Benchmark: day-by-day incremental training vs retraining from scratch every day on the synthetic log, next-day Recall@K and train time per day.",
+      io.twotower.jobs.bench.BenchDailyCommand::new),
   COMPARE(
       "compare",
       "Benchmark: train and evaluate every combination of --vary values (x --seeds) on the current tables, with the baselines, as one Recall table.",

@@ -226,6 +226,7 @@ class TwoTowerCliTest {
             "pipeline",
             "simulate-sampling",
             "bench-sampling-aggregate",
+            "bench-daily",
             "compare");
     Object compare = cli.getSubcommands().get("compare").getCommand();
     assertThat(compare).isInstanceOf(io.twotower.jobs.bench.CompareModelsCommand.class);

@@ -5,11 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What evaluate ranks next to the two-tower model and at which cut-offs.
+ * What evaluate ranks next to the two-tower model, at which cut-offs, on which events.
  *
  * @param baselines in print order
  */
-public record EvaluateConfig(List<Integer> ks, List<Baseline> baselines, AlsConfig als) {
+public record EvaluateConfig(
+    List<Integer> ks, List<Baseline> baselines, AlsConfig als, Protocol protocol) {
 
   private static final String PREFIX = ConfigLoader.ROOT + ".evaluate";
 
@@ -17,6 +18,22 @@ public record EvaluateConfig(List<Integer> ks, List<Baseline> baselines, AlsConf
   public enum Baseline {
     POPULARITY,
     ALS
+  }
+
+  /** Which events are the test queries. */
+  public enum Protocol {
+    /** The split = 'test' examples of features.split (leave-last-out by default). */
+    HELD_OUT,
+    /**
+     * The paper's: the model trained on the days up to D (--date D, or --to D) against every event
+     * of day D + 1.
+     */
+    NEXT_DAY;
+
+    /** As written in the config and recorded in evaluations.protocol. */
+    public String configName() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
   }
 
   public EvaluateConfig {
@@ -113,6 +130,10 @@ public record EvaluateConfig(List<Integer> ks, List<Baseline> baselines, AlsConf
         baselines.add(match);
       }
     }
-    return new EvaluateConfig(s.positiveInts("ks"), baselines, AlsConfig.from(s.child("als")));
+    return new EvaluateConfig(
+        s.positiveInts("ks"),
+        baselines,
+        AlsConfig.from(s.child("als")),
+        s.enumValue("protocol", Protocol.class));
   }
 }

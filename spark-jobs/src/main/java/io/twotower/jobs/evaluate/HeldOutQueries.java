@@ -13,9 +13,12 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lit;
 
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.features.HeldOutSplit;
+import java.sql.Date;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -67,11 +70,24 @@ public final class HeldOutQueries {
               .withColumn(HISTORY_IDX, first(col(HISTORY_IDX)).over(earliestFirst));
     }
     Dataset<Row> heldOut = test.filter(dates.includes(col(DT)));
-    Dataset<Row> trained =
-        examples
-            .filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN))
-            .groupBy(USER_ID)
-            .agg(collect_set(ITEM_ID).as("trained"));
+    return withExclusions(heldOut, examples.filter(col(SPLIT).equalTo(HeldOutSplit.TRAIN)));
+  }
+
+  /**
+   * The paper's next-day queries: every example of {@code day}, train and test split alike (a model
+   * trained on the days before has seen none of them), each with its own history as features wrote
+   * it. Exclusions are the items of the user's examples before {@code day} plus the event's
+   * history, which holds the user's earlier events of that day.
+   */
+  public static Dataset<Row> nextDay(Dataset<Row> examples, LocalDate day) {
+    Column testDay = lit(Date.valueOf(day));
+    return withExclusions(
+        examples.filter(col(DT).equalTo(testDay)), examples.filter(col(DT).lt(testDay)));
+  }
+
+  /** The query columns of {@code queries}, excluding the user's items in {@code seen}. */
+  private static Dataset<Row> withExclusions(Dataset<Row> queries, Dataset<Row> seen) {
+    Dataset<Row> seenByUser = seen.groupBy(USER_ID).agg(collect_set(ITEM_ID).as("seen"));
     Column noItems = array().cast("array<string>");
     List<Column> columns =
         new ArrayList<>(
@@ -79,11 +95,11 @@ public final class HeldOutQueries {
                 col(USER_ID),
                 col(ITEM_ID),
                 col(HISTORY_IDX),
-                array_union(coalesce(col("trained"), noItems), coalesce(col(HISTORY), noItems))
+                array_union(coalesce(col("seen"), noItems), coalesce(col(HISTORY), noItems))
                     .as(CorpusRetrieval.EXCLUDE)));
-    if (CorpusRetrieval.hasUserFields(examples)) {
+    if (CorpusRetrieval.hasUserFields(queries)) {
       columns.add(col(CorpusRetrieval.USER_FIELDS));
     }
-    return heldOut.join(trained, USER_ID, "left").select(columns.toArray(Column[]::new));
+    return queries.join(seenByUser, USER_ID, "left").select(columns.toArray(Column[]::new));
   }
 }

@@ -1,6 +1,8 @@
 package io.twotower.jobs.evaluate;
 
+import io.twotower.jobs.DateRange;
 import io.twotower.jobs.evaluate.RecallAtK.Recall;
+import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +17,9 @@ import org.apache.spark.sql.RowFactory;
  * One evaluation run: Recall@K per method on the same held-out pairs, as printed and as appended to
  * the {@code evaluations} table.
  *
+ * @param split features.split, the split the training examples were made with
+ * @param protocol evaluate.protocol as written in the config: held-out or next-day
+ * @param testDays the days of the test events (held-out: the days asked for; next-day: D + 1)
  * @param methods recall per method name, in print order
  */
 public record RecallReport(
@@ -22,8 +27,12 @@ public record RecallReport(
     Instant evaluatedAt,
     String modelId,
     String split,
+    String protocol,
+    DateRange testDays,
     List<Integer> ks,
     Map<String, Recall> methods) {
+
+  public static final String NEXT_DAY = "next-day";
 
   public RecallReport {
     ks = List.copyOf(ks);
@@ -61,10 +70,18 @@ public record RecallReport(
                     split,
                     ks.get(i),
                     recall.recall().get(i),
-                    recall.queries()));
+                    recall.queries(),
+                    protocol,
+                    testDays.from() == null ? null : Date.valueOf(testDays.from()),
+                    testDays.to() == null ? null : Date.valueOf(testDays.to())));
           }
         });
     return rows;
+  }
+
+  /** What the test events are called in the table. */
+  private String events() {
+    return protocol.equals(NEXT_DAY) ? "next-day" : "held-out";
   }
 
   /** The console table: one line per method, one column per K. */
@@ -73,9 +90,10 @@ public record RecallReport(
     out.append(
         String.format(
             Locale.ROOT,
-            "Recall@K on %s (%d held-out events, model %s)%n",
-            split,
+            "Recall@K on %s (%d %s events, model %s)%n",
+            protocol.equals(NEXT_DAY) ? NEXT_DAY + " " + testDays.from() : split,
             queries(),
+            events(),
             modelId));
     StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-12s", "method"));
     ks.forEach(k -> header.append(String.format(Locale.ROOT, " %-7s", "R@" + k)));
@@ -91,9 +109,10 @@ public record RecallReport(
       out.append(
           String.format(
               Locale.ROOT,
-              "(%d held-out items had been consumed before: excluded from ranking, counted as"
+              "(%d %s items had been consumed before: excluded from ranking, counted as"
                   + " misses)%n",
-              excluded));
+              excluded,
+              events()));
     }
     return out.toString();
   }

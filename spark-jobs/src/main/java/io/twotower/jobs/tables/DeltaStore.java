@@ -105,10 +105,13 @@ public final class DeltaStore {
     writer(table, df).mode("overwrite").option("replaceWhere", predicate).save(path(table));
   }
 
-  /** Appends rows (history tables such as evaluations). */
+  /**
+   * Appends rows (history tables such as evaluations). Columns a newer version of the table's
+   * schema added are added to an existing table (its older rows read them as null).
+   */
   public void append(Table table, Dataset<Row> df) {
     check(table, df);
-    writer(table, df).mode("append").save(path(table));
+    writer(table, df).mode("append").option("mergeSchema", "true").save(path(table));
   }
 
   /**

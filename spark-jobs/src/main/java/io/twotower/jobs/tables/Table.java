@@ -18,6 +18,7 @@ import static io.twotower.jobs.tables.Table.Columns.LOG_P;
 import static io.twotower.jobs.tables.Table.Columns.METHOD;
 import static io.twotower.jobs.tables.Table.Columns.MODEL_ID;
 import static io.twotower.jobs.tables.Table.Columns.P;
+import static io.twotower.jobs.tables.Table.Columns.PROTOCOL;
 import static io.twotower.jobs.tables.Table.Columns.QUARANTINED_AT;
 import static io.twotower.jobs.tables.Table.Columns.QUERIES;
 import static io.twotower.jobs.tables.Table.Columns.RANK;
@@ -29,6 +30,8 @@ import static io.twotower.jobs.tables.Table.Columns.SCORE;
 import static io.twotower.jobs.tables.Table.Columns.SOURCE;
 import static io.twotower.jobs.tables.Table.Columns.SPLIT;
 import static io.twotower.jobs.tables.Table.Columns.STAGE;
+import static io.twotower.jobs.tables.Table.Columns.TEST_FROM;
+import static io.twotower.jobs.tables.Table.Columns.TEST_TO;
 import static io.twotower.jobs.tables.Table.Columns.TS;
 import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static io.twotower.jobs.tables.Table.Columns.VALUE;
@@ -130,7 +133,12 @@ public enum Table {
           .add(SPLIT, StringType, false)
           .add(K, IntegerType, false)
           .add(RECALL, DoubleType, false)
-          .add(QUERIES, LongType, false),
+          .add(QUERIES, LongType, false)
+          // Which protocol and which test days (null: not bounded on that side). Appended after
+          // the original columns; DeltaStore.append adds them to an evaluations table from before.
+          .add(PROTOCOL, StringType, false)
+          .add(TEST_FROM, DateType, true)
+          .add(TEST_TO, DateType, true),
       null),
   ITEM_EMBEDDINGS(
       "item_embeddings",
@@ -196,6 +204,9 @@ public enum Table {
     public static final String K = "k";
     public static final String RECALL = "recall";
     public static final String QUERIES = "queries";
+    public static final String PROTOCOL = "protocol";
+    public static final String TEST_FROM = "test_from";
+    public static final String TEST_TO = "test_to";
     public static final String EMBEDDING = "embedding";
     public static final String RANK = "rank";
     public static final String SCORE = "score";

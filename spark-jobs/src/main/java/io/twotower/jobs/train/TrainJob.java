@@ -41,7 +41,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +78,6 @@ public final class TrainJob {
    */
   public static Result train(
       DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
-    LOG.info("ND4J backend {}", Nd4j.getBackend().getClass().getSimpleName());
     PinnedTables tables = PinnedTables.current(store, INPUTS);
     LOG.info("reading the tables at Delta versions {}", tables.versions());
     TowerConfig towerConfig = towerConfig(tables, config);
