@@ -28,8 +28,11 @@ public final class ConfigOptions {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description = "Root folder of the Delta tables (config: data-dir).")
-  Path dataDir;
+      description =
+          "Root folder of the Delta tables and models: a path, or a URI such as"
+              + " s3a://bucket/prefix, hdfs://namenode/dir or file:///abs/dir (config: data-dir).")
+  // A string, not a Path: java.nio would fold the "//" of s3a://bucket into one slash.
+  String dataDir;
 
   /** The job config: file, then --set, then --data-dir, then {@code more} (which win). */
   public JobConfig load(Map<String, String> more) {
@@ -42,7 +45,7 @@ public final class ConfigOptions {
   public Map<String, String> commandLine() {
     Map<String, String> all = new LinkedHashMap<>(overrides);
     if (dataDir != null) {
-      all.put("data-dir", dataDir.toString());
+      all.put("data-dir", dataDir);
     }
     return all;
   }
