@@ -36,7 +36,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bench-daily}: day-by-day incremental training against retraining from scratch every day,
- * on the synthetic log, each model scored with the next-day protocol (the paper's).
+ * on the synthetic log with popularity drift (new uploads every day, pull fading with age; see
+ * {@code --new-item-share}, {@code --freshness-half-life-days}), each model scored with the
+ * next-day protocol (the paper's).
  *
  * <p>The log spans {@code --days} + 1 days from {@code synthetic.start-date}; ingest and features
  * run once over all of it with {@code features.split = last-days} and one test day, so days 1..N
@@ -80,6 +82,22 @@ public final class BenchDailyCommand implements Callable<Integer> {
           "Training days; the synthetic log gets one more, the last day's test day (default:"
               + " ${DEFAULT-VALUE}).")
   int days = 14;
+
+  @Option(
+      names = "--new-item-share",
+      paramLabel = "S",
+      description =
+          "Popularity drift: share of items uploaded during the log (synthetic.new-item-share;"
+              + " default: ${DEFAULT-VALUE}).")
+  double newItemShare = 0.3;
+
+  @Option(
+      names = "--freshness-half-life-days",
+      paramLabel = "H",
+      description =
+          "Popularity drift: an item's pull halves every H days after upload"
+              + " (synthetic.freshness-half-life-days, 0: never; default: ${DEFAULT-VALUE}).")
+  double freshnessHalfLifeDays = 3;
 
   @Option(
       names = "--k",
@@ -134,6 +152,8 @@ public final class BenchDailyCommand implements Callable<Integer> {
     Map<String, String> fixed = new LinkedHashMap<>();
     fixed.put("source.kind", "synthetic");
     fixed.put("synthetic.days", Integer.toString(days + 1));
+    fixed.put("synthetic.new-item-share", Double.toString(newItemShare));
+    fixed.put("synthetic.freshness-half-life-days", Double.toString(freshnessHalfLifeDays));
     fixed.put("features.split", "last-days");
     fixed.put("features.test-days", "1");
     fixed.put("evaluate.protocol", "next-day");

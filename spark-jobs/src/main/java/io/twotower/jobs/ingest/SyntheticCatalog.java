@@ -18,6 +18,11 @@ import java.util.stream.IntStream;
  * the k-th most popular item (by global rank) is drawn with weight k^-zipfExponent, so the same
  * items lead wherever they appear and the overall distribution is heavy-tailed. The same law over
  * all items serves a user's occasional off-taste (trending) pick.
+ *
+ * <p>Drift ({@link SyntheticConfig.Drift}): each item has an upload day, 0 for the items there from
+ * the start; {@link #appeal} scales its popularity weight on a given day, and users draw from the
+ * static tables by rejection (accepting an item with probability its appeal), so the tables need
+ * not be rebuilt per day. A static world has appeal 1 everywhere and draws nothing extra.
  */
 final class SyntheticCatalog implements Serializable {
 
@@ -37,6 +42,12 @@ final class SyntheticCatalog implements Serializable {
   /** Topics at least one item has: users' tastes are drawn from these. */
   final int[] populatedTopics;
 
+  /** Index = item: the day (0-based, from the log's start) it can first be watched. */
+  final int[] uploadDay;
+
+  /** An item's pull halves every this many days after upload; 0: constant. */
+  final double freshnessHalfLifeDays;
+
   private SyntheticCatalog(
       int topics,
       int[] channelTopic,
@@ -45,7 +56,9 @@ final class SyntheticCatalog implements Serializable {
       AliasTable[] itemsByTopic,
       AliasTable[] itemsByChannel,
       AliasTable itemsOverall,
-      int[] populatedTopics) {
+      int[] populatedTopics,
+      int[] uploadDay,
+      double freshnessHalfLifeDays) {
     this.topics = topics;
     this.channelTopic = channelTopic;
     this.itemChannel = itemChannel;
@@ -54,6 +67,8 @@ final class SyntheticCatalog implements Serializable {
     this.itemsByChannel = itemsByChannel;
     this.itemsOverall = itemsOverall;
     this.populatedTopics = populatedTopics;
+    this.uploadDay = uploadDay;
+    this.freshnessHalfLifeDays = freshnessHalfLifeDays;
   }
 
   static SyntheticCatalog build(SyntheticConfig config) {
@@ -101,11 +116,45 @@ final class SyntheticCatalog implements Serializable {
         itemsByTopic,
         itemsByChannel,
         itemsOverall,
-        populated);
+        populated,
+        uploadDays(config),
+        config.drift().freshnessHalfLifeDays());
   }
 
   int items() {
     return itemChannel.length;
+  }
+
+  /**
+   * The factor in [0, 1] on {@code item}'s popularity weight on {@code day}: 0 before its upload,
+   * then 1 halving every freshness half-life.
+   */
+  double appeal(int item, int day) {
+    int age = day - uploadDay[item];
+    if (age < 0) {
+      return 0;
+    }
+    return freshnessHalfLifeDays == 0 ? 1 : Math.pow(0.5, age / freshnessHalfLifeDays);
+  }
+
+  /**
+   * Upload days: new items (drawn with probability newItemShare, never one of the first {@code
+   * channels}, so every channel has an item from day 0) get a uniform day in [1, days). From an RNG
+   * of their own, so a static world's catalog is the one without drift.
+   */
+  private static int[] uploadDays(SyntheticConfig config) {
+    int[] days = new int[config.items()];
+    double share = config.drift().newItemShare();
+    if (share == 0 || config.days() < 2) {
+      return days;
+    }
+    SplittableRandom random = new SplittableRandom(SyntheticUser.mix(config.seed(), -1));
+    for (int i = config.channels(); i < days.length; i++) {
+      if (random.nextDouble() < share) {
+        days[i] = 1 + random.nextInt(config.days() - 1);
+      }
+    }
+    return days;
   }
 
   /** The channel's main topic plus 0-2 other distinct topics. */

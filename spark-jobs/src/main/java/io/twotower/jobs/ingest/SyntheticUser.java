@@ -1,7 +1,9 @@
 package io.twotower.jobs.ingest;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -71,7 +73,8 @@ final class SyntheticUser {
 
   /**
    * The user's watches in time order: count ~ Poisson(eventsPerUser), at least 2 and at most half
-   * the catalog; each item at most once.
+   * the catalog; each item at most once, and only after its upload (a watch for which no uploaded
+   * unseen item is left is dropped).
    */
   Watch[] watches(
       SyntheticCatalog catalog, double eventsPerUser, double channelStickiness, long spanSeconds) {
@@ -82,43 +85,75 @@ final class SyntheticUser {
     }
     Arrays.sort(offsets);
     Set<Integer> seen = new HashSet<>();
-    Watch[] watches = new Watch[count];
+    List<Watch> watches = new ArrayList<>(count);
     int previous = -1;
+    long last = -1;
     for (int k = 0; k < count; k++) {
-      int item = unseenItem(catalog, previous, channelStickiness, seen);
-      seen.add(item);
       // Strictly increasing timestamps: a history has one order.
-      long offset = k == 0 ? offsets[0] : Math.max(offsets[k], watches[k - 1].offsetSeconds + 1);
-      watches[k] = new Watch(item, offset, engagement(catalog.itemTopics[item]));
+      long offset = Math.max(offsets[k], last + 1);
+      int day = (int) (offset / 86_400);
+      int item = unseenItem(catalog, previous, channelStickiness, seen, day);
+      if (item < 0) {
+        continue;
+      }
+      seen.add(item);
+      watches.add(new Watch(item, offset, engagement(catalog.itemTopics[item])));
       previous = item;
+      last = offset;
     }
-    return watches;
+    return watches.toArray(Watch[]::new);
   }
 
   private int unseenItem(
-      SyntheticCatalog catalog, int previous, double channelStickiness, Set<Integer> seen) {
+      SyntheticCatalog catalog,
+      int previous,
+      double channelStickiness,
+      Set<Integer> seen,
+      int day) {
     for (int attempt = 0; attempt < RESAMPLE_TRIES; attempt++) {
-      int item = nextItem(catalog, previous, channelStickiness);
-      if (!seen.contains(item)) {
+      int item = nextItem(catalog, previous, channelStickiness, day);
+      if (item >= 0 && !seen.contains(item)) {
         return item;
       }
     }
-    // A user who has exhausted their tastes' head: any unseen item (there is one, count <= n/2).
-    int item = random.nextInt(catalog.items());
-    while (seen.contains(item)) {
-      item = (item + 1) % catalog.items();
+    // A user who has exhausted their tastes' head: any unseen item uploaded by then.
+    int start = random.nextInt(catalog.items());
+    for (int k = 0; k < catalog.items(); k++) {
+      int item = (start + k) % catalog.items();
+      if (!seen.contains(item) && catalog.uploadDay[item] <= day) {
+        return item;
+      }
     }
-    return item;
+    return -1;
   }
 
-  private int nextItem(SyntheticCatalog catalog, int previous, double channelStickiness) {
+  /** An item drawn as the user would on {@code day}; -1 when the draws kept missing. */
+  private int nextItem(SyntheticCatalog catalog, int previous, double channelStickiness, int day) {
+    AliasTable shelf;
     if (previous >= 0 && random.nextDouble() < channelStickiness) {
-      return catalog.itemsByChannel[catalog.itemChannel[previous]].sample(random);
+      shelf = catalog.itemsByChannel[catalog.itemChannel[previous]];
+    } else if (random.nextDouble() < TRENDING_SHARE) {
+      shelf = catalog.itemsOverall;
+    } else {
+      shelf = catalog.itemsByTopic[tasteTopic()];
     }
-    if (random.nextDouble() < TRENDING_SHARE) {
-      return catalog.itemsOverall.sample(random);
+    return drawOnDay(catalog, shelf, day);
+  }
+
+  /**
+   * A draw from {@code shelf} weighted by popularity times {@link SyntheticCatalog#appeal} on
+   * {@code day}, by rejection; -1 after {@value #RESAMPLE_TRIES} rejections (a shelf of stale or
+   * not yet uploaded items). With appeal 1 it is exactly one draw from the table.
+   */
+  private int drawOnDay(SyntheticCatalog catalog, AliasTable shelf, int day) {
+    for (int attempt = 0; attempt < RESAMPLE_TRIES; attempt++) {
+      int item = shelf.sample(random);
+      double appeal = catalog.appeal(item, day);
+      if (appeal >= 1 || (appeal > 0 && random.nextDouble() < appeal)) {
+        return item;
+      }
     }
-    return catalog.itemsByTopic[tasteTopic()].sample(random);
+    return -1;
   }
 
   private int tasteTopic() {

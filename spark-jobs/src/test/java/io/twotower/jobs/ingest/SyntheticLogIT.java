@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.SyntheticConfig;
+import io.twotower.jobs.config.SyntheticConfig.Drift;
 import java.time.LocalDate;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -17,7 +18,8 @@ class SyntheticLogIT {
 
   // 400 users x ~40 events over 1,000 items of 40 channels and 10 topics, one week.
   static final SyntheticConfig CONFIG =
-      new SyntheticConfig(400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 7);
+      new SyntheticConfig(
+          400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 7, Drift.NONE);
   @SparkTestSession static SparkSession spark;
   static SyntheticLog.Log log;
 
@@ -42,7 +44,8 @@ class SyntheticLogIT {
   @Test
   void anotherSeedGivesAnotherLog() {
     SyntheticConfig other =
-        new SyntheticConfig(400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 8);
+        new SyntheticConfig(
+            400, 1000, 40, 10, 40, 7, LocalDate.parse("2026-01-01"), 1.1, 0.3, 8, Drift.NONE);
     Dataset<Row> events = SyntheticLog.generate(spark, other, 3).events();
     assertThat(events.intersect(log.events()).count()).isLessThan(events.count() / 10);
   }
@@ -141,5 +144,51 @@ class SyntheticLogIT {
             .where("previous >= ts")
             .count();
     assertThat(outOfOrder).isZero();
+  }
+
+  @Test
+  void withDriftNewUploadsTakeOverAndNothingIsWatchedBeforeItsUpload() {
+    SyntheticConfig drifting =
+        new SyntheticConfig(
+            400,
+            1000,
+            40,
+            10,
+            40,
+            7,
+            LocalDate.parse("2026-01-01"),
+            1.1,
+            0.3,
+            7,
+            new Drift(0.3, 2));
+    int[] uploadDay = SyntheticCatalog.build(drifting).uploadDay;
+    List<Row> events =
+        SyntheticLog.generate(spark, drifting, 3)
+            .events()
+            .selectExpr("CAST(substr(item_id, 2) AS INT)", "datediff(dt, DATE'2026-01-01')")
+            .collectAsList();
+    long[] perDay = new long[7];
+    long[] newPerDay = new long[7];
+    for (Row event : events) {
+      int item = event.getInt(0);
+      int day = event.getInt(1);
+      assertThat(day).as("day of a watch of item %d", item).isGreaterThanOrEqualTo(uploadDay[item]);
+      perDay[day]++;
+      newPerDay[day] += uploadDay[item] > 0 ? 1 : 0;
+    }
+    long newItems = java.util.Arrays.stream(uploadDay).filter(d -> d > 0).count();
+    // 30% of the items arrive after day 0, each uniformly on days 1-6.
+    assertThat(newItems).isBetween(240L, 330L);
+    assertThat(newPerDay[0]).isZero();
+    // On the last day the first day's items have an eighth of their pull (half-life 2 days, age
+    // 6); new uploads are fresher. Expected about 0.6 of the day's watches.
+    assertThat(newPerDay[6] / (double) perDay[6]).isGreaterThan(0.4);
+    // About the same number of watches every day: drift moves what is watched, not how much.
+    assertThat(perDay[6]).isBetween(perDay[0] * 3 / 4, perDay[0] * 4 / 3);
+  }
+
+  @Test
+  void aStaticWorldDrawsNoUploadDays() {
+    assertThat(SyntheticCatalog.build(CONFIG).uploadDay).containsOnly(0);
   }
 }
