@@ -31,7 +31,7 @@ public final class GenerateJob {
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
     SyntheticConfig synthetic = config.synthetic();
-    DataLocation root = store.dataDir().resolve("raw").resolve("synthetic");
+    DataLocation root = root(store);
     if (!dates.isAll()) {
       LOG.warn(
           "generate writes all "
@@ -68,12 +68,18 @@ public final class GenerateJob {
         "users (user_id, taste_topics, taste_weights: ground truth; region: an attribute): "
             + root.resolve("users"));
     LOG.info(
-        "ingest them with: two-tower ingest --set source.kind=generic"
+        "ingest them with: two-tower ingest --config conf/generated.conf, or"
+            + " --set source.kind=generic"
             + " --set source.generic.format=parquet"
             + " --set source.generic.events-path="
             + root.resolve("events")
             + " --set source.generic.items-path="
             + root.resolve("items"));
+  }
+
+  /** Where the generated log goes: {@code <data-dir>/raw/synthetic}. */
+  static DataLocation root(DeltaStore store) {
+    return store.dataDir().resolve("raw").resolve("synthetic");
   }
 
   private static void write(Dataset<Row> rows, DataLocation path) {

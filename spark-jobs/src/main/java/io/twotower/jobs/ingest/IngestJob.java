@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.config.SourceConfig;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Quarantine;
 import io.twotower.jobs.tables.Table;
@@ -34,6 +35,7 @@ public final class IngestJob {
 
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
+    warnIfGeneratedFilesAreIgnored(store, config);
     IngestReport report = ingest(store, read(store.spark(), config), dates);
     report.lines().forEach(LOG::info);
     LOG.info(
@@ -43,6 +45,22 @@ public final class IngestJob {
             store.path(Table.ITEMS),
             store.path(Table.QUARANTINE),
             (System.nanoTime() - start) / 1e9));
+  }
+
+  /**
+   * `generate` then `ingest` reads like a sequence, but the synthetic source makes its own log in
+   * memory: say so when generated files sit unread in the data folder.
+   */
+  private static void warnIfGeneratedFilesAreIgnored(DeltaStore store, JobConfig config) {
+    String generated = GenerateJob.root(store).resolve("events").toString();
+    if (config.source().kind() == SourceConfig.Kind.SYNTHETIC
+        && SourceFiles.exists(store.spark(), generated)) {
+      LOG.warn(
+          "source.kind = synthetic generates the log in memory and does not read the files"
+              + " `generate` wrote to "
+              + generated
+              + "; to ingest those, run with --config conf/generated.conf (source.kind = generic)");
+    }
   }
 
   /** The raw log of the configured source. */

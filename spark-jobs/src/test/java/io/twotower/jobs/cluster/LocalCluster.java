@@ -144,16 +144,12 @@ final class LocalCluster implements AutoCloseable {
   /**
    * Starts {@code $SUBMIT args...} with the README's definition of SUBMIT and the given master
    * (this cluster's URL, or e.g. {@code local[2]}). The run's stdout and stderr go to {@code
-   * runDir}; Spark's event log to {@code runDir/events} (through SPARK_CONF_DIR, so that the
-   * command line stays the README's).
+   * runDir}; Spark's event log to {@code runDir/events}, set as system properties of the driver
+   * through SPARK_SUBMIT_OPTS, so that the command line stays the README's (its --properties-file
+   * replaces any spark-defaults.conf of SPARK_CONF_DIR).
    */
   static Submission submit(String master, Path runDir, List<String> args) throws IOException {
-    Path conf = Files.createDirectories(runDir.resolve("conf"));
     Path events = Files.createDirectories(runDir.resolve("events"));
-    Files.writeString(
-        conf.resolve("spark-defaults.conf"),
-        "spark.eventLog.enabled true\nspark.eventLog.dir " + events.toUri() + "\n",
-        UTF_8);
     String script =
         "set -euo pipefail\n"
             + "export SPARK_LOCAL_IP=127.0.0.1\n"
@@ -171,7 +167,11 @@ final class LocalCluster implements AutoCloseable {
             .directory(ROOT.toFile())
             .redirectOutput(runDir.resolve("stdout.txt").toFile())
             .redirectError(runDir.resolve("stderr.txt").toFile());
-    builder.environment().put("SPARK_CONF_DIR", conf.toString());
+    builder
+        .environment()
+        .put(
+            "SPARK_SUBMIT_OPTS",
+            "-Dspark.eventLog.enabled=true -Dspark.eventLog.dir=" + events.toUri());
     // local[2] trains in the driver: one OpenMP thread per task there too, as on the executors.
     builder.environment().put("OMP_NUM_THREADS", "1");
     return new Submission(builder.start(), runDir, events);
