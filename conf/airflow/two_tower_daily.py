@@ -90,7 +90,8 @@ with DAG(
     max_active_runs=1,
     default_args={
         "owner": "two-tower",
-        # Transient failures (a lost executor, a busy cluster): retry after 5, 10, 20 minutes.
+        # Transient failures (a lost executor, a busy cluster): retry after about 5, 10, 20 minutes
+        # (doubling, with Airflow's jitter), never more than an hour apart.
         "retries": 3,
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,

@@ -201,11 +201,30 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"conf/local.conf", "conf/movielens.conf"})
+  @ValueSource(
+      strings = {
+        "conf/local.conf",
+        "conf/movielens.conf",
+        "conf/generated.conf",
+        "conf/cluster.conf"
+      })
   void theRepositorysConfigFilesDeclareNoUnknownKey(String file) {
     Path conf = SharedData.repositoryRoot().resolve(file);
 
     assertThat(JobConfig.from(ConfigLoader.load(conf, Map.of())).dataDir()).isNotNull();
+  }
+
+  @Test
+  void generatedConfReadsTheFilesOfGenerateUnderTheDataDirGiven() {
+    Path conf = SharedData.repositoryRoot().resolve("conf/generated.conf");
+
+    SourceConfig source =
+        JobConfig.from(ConfigLoader.load(conf, Map.of("data-dir", "s3a://bucket/run"))).source();
+
+    assertThat(source.kind()).isEqualTo(SourceConfig.Kind.GENERIC);
+    assertThat(source.genericFormat()).isEqualTo("parquet");
+    assertThat(source.genericEventsPath()).isEqualTo("s3a://bucket/run/raw/synthetic/events");
+    assertThat(source.genericItemsPath()).isEqualTo("s3a://bucket/run/raw/synthetic/items");
   }
 
   private static TrainConfig train(Map<String, String> overrides) {
