@@ -69,6 +69,13 @@ class ScheduleIT {
           Map.entry("train.field-embedding-dim", "4"),
           Map.entry("train.output-dim", "8"));
 
+  /**
+   * Settings for the driver as system properties (SPARK_SUBMIT_OPTS), so that the command lines
+   * stay the README's and the DAG's: Delta replays a table's log with 50 tasks by default, far too
+   * many for the tests' tiny logs (as in SparkTestSessionExtension).
+   */
+  static final String SUBMIT_OPTS = "-Dspark.databricks.delta.snapshotPartitions=2";
+
   /** Spark's own log4j2 layout ({@code yy/MM/dd HH:mm:ss LEVEL}): what ours replaces. */
   static final Pattern SPARK_DEFAULT_LOG_LINE =
       Pattern.compile("^\\d{2}/\\d{2}/\\d{2} \\d{2}:\\d{2}:\\d{2} (INFO|WARN) ");
@@ -99,6 +106,7 @@ class ScheduleIT {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", sparkHome.resolve("bin") + ":" + System.getenv("PATH"));
     env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    env.put("SPARK_SUBMIT_OPTS", SUBMIT_OPTS);
     env.put("CONFIG_FORCE_two__tower_data__dir", DATA.toString());
     SMALL.forEach((key, value) -> env.put(configForce(key), value));
     for (int i = 0; i < commands.size(); i++) {
@@ -112,6 +120,7 @@ class ScheduleIT {
     Map<String, String> airflow = new LinkedHashMap<>();
     airflow.put("PATH", sparkHome.resolve("bin") + ":" + airflowBin + ":" + System.getenv("PATH"));
     airflow.put("SPARK_LOCAL_IP", "127.0.0.1");
+    airflow.put("SPARK_SUBMIT_OPTS", SUBMIT_OPTS);
     airflow.put("AIRFLOW_HOME", home.toString());
     airflow.put("AIRFLOW__CORE__DAGS_FOLDER", ROOT.resolve("conf/airflow").toString());
     airflow.put("AIRFLOW__CORE__LOAD_EXAMPLES", "False");
