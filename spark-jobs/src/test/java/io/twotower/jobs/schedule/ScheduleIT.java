@@ -125,6 +125,9 @@ class ScheduleIT {
     airflow.put("AIRFLOW__CORE__DAGS_FOLDER", ROOT.resolve("conf/airflow").toString());
     airflow.put("AIRFLOW__CORE__LOAD_EXAMPLES", "False");
     airflow.put("TWO_TOWER_START_DATE", AIRFLOW_DAYS.get(0));
+    // DagBag reads the metadata database too: create it first.
+    String airflowCli = airflowBin.resolve("airflow").toString();
+    checked("db-migrate", List.of(airflowCli, "db", "migrate"), airflow, home.resolve("migrate"));
     Path check = ROOT.resolve("spark-jobs/src/test/resources/airflow/check_dag.py");
     Run imported =
         checked(
@@ -138,8 +141,6 @@ class ScheduleIT {
             home.resolve("check"));
     dagJson = imported.stdout().get(imported.stdout().size() - 1);
 
-    String airflowCli = airflowBin.resolve("airflow").toString();
-    checked("db-migrate", List.of(airflowCli, "db", "migrate"), airflow, home.resolve("migrate"));
     // The variables' names are the DAG's; the small sizes come through the config file.
     Path config = WORK.resolve("small.conf");
     Files.writeString(
