@@ -243,7 +243,7 @@ class ZeppelinNotesIT {
               rows.size(),
               rows.size() > MAX_RESULT ? "+" : "",
               String.join(", ", result.columns()));
-          rows.stream().limit(12).forEach(r -> System.out.println("  " + r.mkString(" | ")));
+          rows.stream().limit(30).forEach(r -> System.out.println("  " + r.mkString(" | ")));
         }
         default -> fail(where + ": no interpreter " + paragraph.interpreter() + " here");
       }
