@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
@@ -130,7 +131,14 @@ final class TwoTowerGraphs {
             config.temperature(),
             config.correction(),
             config.maskAccidentalHits());
-    graph.addLayer(LOSS, new InBatchSoftmaxLayer(loss), TOWER_OUTPUTS);
+    // A LossLayer with the loss written out by hand; models saved before carry the SameDiff
+    // InBatchSoftmaxLayer in their JSON and keep loading and training with it.
+    graph.addLayer(
+        LOSS,
+        new LossLayer.Builder(new InBatchSoftmaxLossFunction(loss))
+            .activation(Activation.IDENTITY)
+            .build(),
+        TOWER_OUTPUTS);
     graph.setOutputs(LOSS);
     return graph.build();
   }
