@@ -3,11 +3,13 @@ package io.twotower.towers;
 import java.util.Objects;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -37,6 +39,23 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
   @JsonProperty private LogQCorrection correction;
   @JsonProperty private boolean maskAccidentalHits;
 
+  /**
+   * The last call's inputs and results: DL4J asks for the score and then for the gradient of the
+   * same minibatch, and both need the whole forward pass. Detached copies, compared exactly.
+   */
+  @JsonIgnore private transient Computed last;
+
+  private record Computed(INDArray labels, INDArray preOutput, INDArray losses, INDArray gradient) {
+    boolean isFor(INDArray otherLabels, INDArray otherPreOutput) {
+      return labels.equalShapes(otherLabels)
+          && preOutput.equalShapes(otherPreOutput)
+          && labels.dataType() == otherLabels.dataType()
+          && preOutput.dataType() == otherPreOutput.dataType()
+          && !labels.neq(otherLabels).any()
+          && !preOutput.neq(otherPreOutput).any();
+    }
+  }
+
   /** For Jackson. */
   private InBatchSoftmaxLossFunction() {}
 
@@ -45,6 +64,27 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
     this.temperature = loss.temperature();
     this.correction = loss.correction();
     this.maskAccidentalHits = loss.maskAccidentalHits();
+  }
+
+  /**
+   * Row losses -r_i log P_i [B, 1] and the gradient [B, 2d]: the previous call's when it was for
+   * the same labels and pre-output (then forgotten, so that each result is handed out at most
+   * twice), else computed and remembered.
+   */
+  private synchronized Pair<INDArray, INDArray> lossesAndGradient(
+      INDArray labels, INDArray preOutput, IActivation activation) {
+    Computed previous = last;
+    last = null;
+    if (previous != null && previous.isFor(labels, preOutput)) {
+      return new Pair<>(previous.losses(), previous.gradient());
+    }
+    Pair<INDArray, INDArray> both = lossesAndGradient(labels, preOutput, activation, true);
+    try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      last =
+          new Computed(
+              labels.dup(), preOutput.dup(), both.getFirst().dup(), both.getSecond().dup());
+    }
+    return both;
   }
 
   /** Row losses -r_i log P_i [B, 1], and (when asked) the gradient [B, 2d]. */
@@ -104,9 +144,14 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
   /** [B, B], 1 on the columns left out of row i's negatives, or null (see InBatchSoftmaxLoss). */
   private INDArray excludedColumns(INDArray labels, long rows) {
     if (maskAccidentalHits) {
-      INDArray items = labels.getColumn(InBatchSoftmaxLoss.ITEM_ID, true);
-      INDArray difference = items.repeat(1, rows).subiRowVector(items.reshape(1, rows));
-      return Transforms.abs(difference, false).lt(0.5).castTo(labels.dataType());
+      INDArray items = labels.getColumn(InBatchSoftmaxLoss.ITEM_ID, true).dup(); // [B, 1]
+      // item_i - item_j by two broadcasts (ND4J's repeat took a tenth of a training step); ids are
+      // whole numbers, exact in float32, so equal items differ by exactly 0.
+      INDArray difference =
+          Nd4j.zeros(labels.dataType(), rows, rows)
+              .addiColumnVector(items)
+              .subiRowVector(items.reshape(1, rows));
+      return difference.eps(0.0).castTo(labels.dataType());
     }
     if (correction.correctsNegatives() != correction.correctsPositive()) {
       return Nd4j.eye(rows).castTo(labels.dataType());
@@ -119,10 +164,7 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
       INDArray labels, INDArray preOutput, IActivation activation, INDArray mask, boolean average) {
     requireNoMask(mask);
     double sum =
-        lossesAndGradient(labels, preOutput, activation, false)
-            .getFirst()
-            .sumNumber()
-            .doubleValue();
+        lossesAndGradient(labels, preOutput, activation).getFirst().sumNumber().doubleValue();
     return average ? sum / preOutput.size(0) : sum;
   }
 
@@ -130,21 +172,21 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
   public INDArray computeScoreArray(
       INDArray labels, INDArray preOutput, IActivation activation, INDArray mask) {
     requireNoMask(mask);
-    return lossesAndGradient(labels, preOutput, activation, false).getFirst();
+    return lossesAndGradient(labels, preOutput, activation).getFirst();
   }
 
   @Override
   public INDArray computeGradient(
       INDArray labels, INDArray preOutput, IActivation activation, INDArray mask) {
     requireNoMask(mask);
-    return lossesAndGradient(labels, preOutput, activation, true).getSecond();
+    return lossesAndGradient(labels, preOutput, activation).getSecond();
   }
 
   @Override
   public Pair<Double, INDArray> computeGradientAndScore(
       INDArray labels, INDArray preOutput, IActivation activation, INDArray mask, boolean average) {
     requireNoMask(mask);
-    Pair<INDArray, INDArray> both = lossesAndGradient(labels, preOutput, activation, true);
+    Pair<INDArray, INDArray> both = lossesAndGradient(labels, preOutput, activation);
     double sum = both.getFirst().sumNumber().doubleValue();
     return new Pair<>(average ? sum / preOutput.size(0) : sum, both.getSecond());
   }
