@@ -60,7 +60,7 @@ final class TrainingBenchReport {
     t.append(
         String.format(
             Locale.ROOT,
-            "%-26s %-30s %5s %11s %8s %9s %8s %9s %9s %9s %9s%n",
+            "%-28s %-32s %5s %11s %8s %9s %8s %9s %9s %9s %9s%n",
             "part",
             "setting",
             "seed",
@@ -76,7 +76,7 @@ final class TrainingBenchReport {
       t.append(
           String.format(
               Locale.ROOT,
-              "%-26s %-30s %5s %11s %8s %9s %8s %9s %9s %9s %9s%n",
+              "%-28s %-32s %5s %11s %8s %9s %8s %9s %9s %9s %9s%n",
               p.part(),
               p.setting(),
               p.seed() < 0 ? "" : Long.toString(p.seed()),
