@@ -171,6 +171,13 @@ public final class BenchTrainingCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The benchmark in an open session (the caller's; the train stage still gets its own JVM). */
+  public void runOn(SparkSession spark) throws Exception {
+    Map<String, String> overrides = overrides();
+    JobConfig config = JobConfig.from(ConfigLoader.load(configOptions.configFile(), overrides));
+    run(new DeltaStore(spark, config.dataDir()), config, overrides);
+  }
+
   /** The benchmark's settings under the config file and over it the command line (which wins). */
   Map<String, String> overrides() {
     if (!source.equals("movielens") && !source.equals("synthetic")) {
@@ -197,7 +204,16 @@ public final class BenchTrainingCommand implements Callable<Integer> {
     all.put("evaluate.baselines", "[popularity]");
     all.putAll(configOptions.commandLine());
     if (out == null) {
-      out = Path.of(configOptions.load().dataDir().toString(), "bench", "training");
+      java.net.URI dataDir = configOptions.load().dataDir().hadoopPath().toUri();
+      if (dataDir.getScheme() != null && !dataDir.getScheme().equals("file")) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "bench-training writes local files for its child processes: give a local --out"
+                + " (data-dir is "
+                + dataDir
+                + ")");
+      }
+      out = Path.of(dataDir.getPath(), "bench", "training");
     }
     all.put("data-dir", out.resolve("tables").toAbsolutePath().toString());
     return all;
@@ -388,7 +404,7 @@ public final class BenchTrainingCommand implements Callable<Integer> {
     String setting = threads + " thread(s) (" + threadsNote(o) + ")";
     parts.add(
         new TrainingBenchReport.Part(
-            "sgemm, model's products",
+            "sgemm (model's products)",
             setting,
             -1,
             Double.NaN,
@@ -400,7 +416,7 @@ public final class BenchTrainingCommand implements Callable<Integer> {
             seconds));
     parts.add(
         new TrainingBenchReport.Part(
-            "sgemm, " + SQUARE + " square",
+            "sgemm (" + SQUARE + " square)",
             setting,
             -1,
             Double.NaN,

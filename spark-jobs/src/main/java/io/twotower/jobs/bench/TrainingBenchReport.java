@@ -118,7 +118,7 @@ final class TrainingBenchReport {
           String.format(
               Locale.ROOT,
               "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s%n",
-              p.part(),
+              p.part().replace(',', ';'),
               p.setting().replace(',', ';'),
               p.seed() < 0 ? "" : Long.toString(p.seed()),
               plain(p.examplesPerSecond()),
