@@ -135,6 +135,14 @@ public final class BenchTrainingCommand implements Callable<Integer> {
   int towersEpochs = 2;
 
   @Option(
+      names = "--towers-examples",
+      paramLabel = "N",
+      description =
+          "Towers alone: train on the first N examples only (0: all). Throughput only; on a"
+              + " loaded machine the 2-thread run can be very slow (default: ${DEFAULT-VALUE}).")
+  int towersExamples = 0;
+
+  @Option(
       names = "--out",
       paramLabel = "DIR",
       description =
@@ -344,7 +352,7 @@ public final class BenchTrainingCommand implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "%n%s: %,d training examples, %,d held-out queries, %,d items; batch %d, %d epochs"
-                + " (towers alone: %d), tau %s; %,.0f model FLOPs per example%n",
+                + " (towers alone: %d on %s examples), tau %s; %,.0f model FLOPs per example%n",
             source.equals("movielens") ? config.source().movielensPath() : "synthetic log",
             data.examples(),
             data.queryHistories().size(),
@@ -352,6 +360,9 @@ public final class BenchTrainingCommand implements Callable<Integer> {
             batchSize,
             epochs,
             towersEpochs,
+            towersExamples > 0 && towersExamples < data.examples()
+                ? String.format(Locale.ROOT, "the first %,d", towersExamples)
+                : "all",
             towers.temperature(),
             flops.flopsPerExample());
     String table =
@@ -448,7 +459,8 @@ public final class BenchTrainingCommand implements Callable<Integer> {
                 data.resolve("towers-input.ser").toString(),
                 Integer.toString(batchSize),
                 Integer.toString(towersEpochs),
-                Long.toString(seeds.get(0))),
+                Long.toString(seeds.get(0)),
+                Integer.toString(towersExamples)),
             Map.of("OMP_NUM_THREADS", Integer.toString(threads)),
             out.resolve("towers-" + threads + ".properties"));
     double rate = withinEpochs(o.number("examples"), o.results().getProperty("epoch_seconds"));

@@ -27,9 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The child JVM of bench-training's native parts, started with {@code OMP_NUM_THREADS} set (OpenMP
  * reads it once, when ND4J loads): {@code sgemm THREADS SHAPES RESULTS} times {@code Nd4j.gemm} on
  * each [m, k] x [k, n] of SHAPES ("m,k,n;m,k,n;..."); {@code towers THREADS DATA BATCH EPOCHS SEED
- * RESULTS} times batch building and {@link LocalTrainer#fit} on the examples of DATA (a {@link
- * Input} written by {@link #write}). Both also cap ND4J's own thread pools (environment and BLAS)
- * at THREADS and report what ND4J says it uses.
+ * LIMIT RESULTS} times batch building and {@link LocalTrainer#fit} on the (first LIMIT, 0: all)
+ * examples of DATA (a {@link Input} written by {@link #write}). Both also cap ND4J's own thread
+ * pools (environment and BLAS) at THREADS and report what ND4J says it uses.
  */
 public final class TowersProbe {
 
@@ -50,6 +50,7 @@ public final class TowersProbe {
               Integer.parseInt(args[3]),
               Integer.parseInt(args[4]),
               Long.parseLong(args[5]),
+              Integer.parseInt(args[6]),
               results);
       default -> throw new IllegalArgumentException("unknown probe " + args[0]);
     }
@@ -110,10 +111,14 @@ public final class TowersProbe {
     }
   }
 
-  private static void towers(Path data, int batchSize, int epochs, long seed, Properties results)
+  private static void towers(
+      Path data, int batchSize, int epochs, long seed, int limit, Properties results)
       throws IOException, ClassNotFoundException {
     Input input = read(data);
-    List<TowerExample> examples = input.examples();
+    List<TowerExample> examples =
+        limit > 0 && limit < input.examples().size()
+            ? input.examples().subList(0, limit)
+            : input.examples();
     // Batch building alone, for one epoch in a shuffled order: the cost every path pays per epoch.
     TowerBatcher batcher = new TowerBatcher(input.config());
     List<TowerExample> order = new ArrayList<>(examples);

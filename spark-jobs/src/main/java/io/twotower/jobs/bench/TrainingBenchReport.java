@@ -145,26 +145,37 @@ final class TrainingBenchReport {
       if (Double.isNaN(p.gflops())) {
         continue;
       }
-      String seed = p.seed() < 0 ? "" : " s" + p.seed();
-      names.add(p.part() + " " + p.setting() + seed);
+      names.add(label(p));
       gflops.add(p.gflops());
     }
     CategoryChart chart =
         new CategoryChartBuilder()
-            .width(1200)
-            .height(650)
+            .width(1100)
+            .height(700)
             .title("bench-training: throughput on the same data and cores (" + subtitle + ")")
             .xAxisTitle("run")
             .yAxisTitle("GFLOP/s (bars), model FLOPs per example counted analytically")
             .build();
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setPlotBackgroundColor(Color.WHITE);
-    chart.getStyler().setXAxisLabelRotation(30);
+    chart.getStyler().setXAxisLabelRotation(20);
+    chart.getStyler().setDecimalPattern("#,##0.0");
     chart.getStyler().setLegendVisible(false);
     chart.getStyler().setLabelsVisible(true);
     chart.getStyler().setLabelsFontColor(Color.BLACK);
     chart.addSeries("GFLOP/s", names, gflops);
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /** A short bar label: "towers alone 2t", "train-stage s42". */
+  static String label(Part p) {
+    String threads =
+        Character.isDigit(p.setting().charAt(0))
+            ? " " + p.setting().substring(0, p.setting().indexOf(' ')) + "t"
+            : "";
+    String seed = p.seed() < 0 || !threads.isEmpty() ? "" : " s" + p.seed();
+    String part = p.part().replace(" (LocalTrainer)", "").replace("model's products", "model");
+    return part + threads + seed;
   }
 
   private static String meanSd(double[] values) {
