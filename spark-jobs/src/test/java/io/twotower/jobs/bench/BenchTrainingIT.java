@@ -41,6 +41,9 @@ class BenchTrainingIT {
             "--items", "150",
             "--epochs", "2",
             "--towers-epochs", "2",
+            // ND4J with 2 OpenMP threads crawls on a loaded 2-core machine (minutes for 3,000
+            // examples at a load of 20): the towers-alone runs take a slice, enough for a rate.
+            "--towers-examples", "640",
             "--batch-size", "64",
             "--out", out.toString(),
             "--set", "synthetic.channels=10",
@@ -67,8 +70,9 @@ class BenchTrainingIT {
     Map<String, String> peer = only(rows, TrainingBenchReport.PEER);
     for (Map<String, String> row : rows.values()) {
       if (!row.get("gflops").isEmpty()) {
-        // Any CPU this runs on does between 0.05 and 5,000 GFLOP/s in fp32.
-        assertThat(Double.parseDouble(row.get("gflops"))).isBetween(0.05, 5_000.0);
+        // Measured, so above zero (a tiny model on a loaded machine reaches only a few MFLOP/s),
+        // and below what any CPU this runs on does in fp32.
+        assertThat(Double.parseDouble(row.get("gflops"))).isStrictlyBetween(0.0, 5_000.0);
       }
       if (!row.get("recall_at_10").isEmpty()) {
         double at10 = Double.parseDouble(row.get("recall_at_10"));
