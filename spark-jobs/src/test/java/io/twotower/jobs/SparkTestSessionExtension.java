@@ -53,6 +53,8 @@ public final class SparkTestSessionExtension implements BeforeAllCallback, After
                 .appName("two-tower-test")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "4")
+                // Delta reads a table's log with 50 tasks by default; the tests' logs are tiny.
+                .config("spark.databricks.delta.snapshotPartitions", "2")
                 .config("spark.default.parallelism", "2")
                 .config("spark.sql.warehouse.dir", warehouse.toString())
                 .config("spark.driver.host", "127.0.0.1")
