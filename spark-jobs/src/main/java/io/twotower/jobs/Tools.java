@@ -20,6 +20,10 @@ public enum Tools {
       "bench-daily",
       "Benchmark: day-by-day incremental training vs retraining from scratch every day on the synthetic log, next-day Recall@K and train time per day.",
       io.twotower.jobs.bench.BenchDailyCommand::new),
+  BENCH_TRAINING(
+      "bench-training",
+      "Benchmark: training throughput against ND4J's sgemm rate and the same model in TensorFlow Recommenders, on the same data and cores, with Recall@10/100 and peak memory of every process.",
+      io.twotower.jobs.bench.BenchTrainingCommand::new),
   COMPARE(
       "compare",
       "Benchmark: train and evaluate every combination of --vary values (x --seeds) on the current tables, with the baselines, as one Recall table.",

@@ -227,6 +227,7 @@ class TwoTowerCliTest {
             "simulate-sampling",
             "bench-sampling-aggregate",
             "bench-daily",
+            "bench-training",
             "compare");
     Object compare = cli.getSubcommands().get("compare").getCommand();
     assertThat(compare).isInstanceOf(io.twotower.jobs.bench.CompareModelsCommand.class);

@@ -60,6 +60,9 @@ public record InBatchSoftmaxLoss(
   /** Added to masked logits: far below any real logit, yet exp() of it is a clean 0 in float32. */
   private static final double MASKED_LOGIT = -1e9;
 
+  /** -{@value #MASKED_LOGIT}, for {@link InBatchSoftmaxLossFunction}. */
+  static final double MASKED_LOGIT_MAGNITUDE = -MASKED_LOGIT;
+
   /**
    * Defines the loss on {@code sd} and marks it as the graph's loss.
    *

@@ -5,13 +5,12 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
@@ -132,7 +131,14 @@ final class TwoTowerGraphs {
             config.temperature(),
             config.correction(),
             config.maskAccidentalHits());
-    graph.addLayer(LOSS, new InBatchSoftmaxLayer(loss), TOWER_OUTPUTS);
+    // A LossLayer with the loss written out by hand; models saved before carry the SameDiff
+    // InBatchSoftmaxLayer in their JSON and keep loading and training with it.
+    graph.addLayer(
+        LOSS,
+        new LossLayer.Builder(new InBatchSoftmaxLossFunction(loss))
+            .activation(Activation.IDENTITY)
+            .build(),
+        TOWER_OUTPUTS);
     graph.setOutputs(LOSS);
     return graph.build();
   }
@@ -306,18 +312,11 @@ final class TwoTowerGraphs {
     graph.addVertex(output, new L2NormalizeVertex(), projection);
   }
 
-  private static EmbeddingSequenceLayer itemIdEmbedding(TowerConfig config, int length) {
+  private static SequenceEmbedding itemIdEmbedding(TowerConfig config, int length) {
     return embedding(config.itemCardinality(), config.itemEmbeddingDim(), length);
   }
 
-  private static EmbeddingSequenceLayer embedding(int cardinality, int dim, int length) {
-    return new EmbeddingSequenceLayer.Builder()
-        .nIn(cardinality)
-        .nOut(dim)
-        .inputLength(length)
-        .hasBias(false)
-        .outputDataFormat(RNNFormat.NWC) // [B, L, d]: rows of the table stay contiguous
-        .weightInit(EMBEDDING_INIT)
-        .build();
+  private static SequenceEmbedding embedding(int cardinality, int dim, int length) {
+    return SequenceEmbedding.of(cardinality, dim, length, EMBEDDING_INIT);
   }
 }

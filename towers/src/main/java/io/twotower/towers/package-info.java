@@ -14,8 +14,12 @@
  *       tower: the candidate's id through the same embedding table, concatenated with the mean
  *       embedding of each categorical field → ReLU layers → linear → L2 normalisation.
  *   <li>{@link io.twotower.towers.InBatchSoftmaxLoss}: in-batch softmax with the logQ correction
- *       and accidental-hit masking, as the output layer {@link
- *       io.twotower.towers.InBatchSoftmaxLayer}.
+ *       and accidental-hit masking, written out for training as a {@code LossLayer}'s {@link
+ *       io.twotower.towers.InBatchSoftmaxLossFunction} (forward and backward in plain ND4J ops);
+ *       the SameDiff output layer {@link io.twotower.towers.InBatchSoftmaxLayer} defines the same
+ *       loss and is what models saved before the LossLayer carry.
+ *   <li>Embedding tables are {@link io.twotower.towers.SequenceEmbedding}s: DL4J's sequence
+ *       embedding with a faster backward pass.
  *   <li>{@link io.twotower.towers.LocalTrainer} (one JVM) and {@link
  *       io.twotower.towers.SparkTrainer} (parameter averaging) fit the same graph.
  *   <li>Embeddings for serving and evaluation come from tower-only graphs that share the trained

@@ -16,6 +16,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -158,6 +160,60 @@ class InBatchSoftmaxLossTest {
     assertThat(actual).isCloseTo(0.0, within(1e-6));
     assertThat(gradient.shape()).containsExactly(1, 2 * D);
     assertThat(gradient.amaxNumber().doubleValue()).isCloseTo(0.0, within(1e-6));
+  }
+
+  /** The hand-written LossLayer loss against the same reference as the SameDiff expression. */
+  @ParameterizedTest(name = "{0}, mask {1}, {2} mixed negatives")
+  @MethodSource("variants")
+  void handWrittenValueAndGradientMatchTheDoubleReference(
+      LogQCorrection correction, boolean mask, int mixedNegatives) {
+    Random random = new Random(42);
+    Batch batch = Batch.random(random);
+    Negatives negatives = Negatives.random(random, mixedNegatives, batch);
+    InBatchSoftmaxLossFunction loss =
+        new InBatchSoftmaxLossFunction(new InBatchSoftmaxLoss(D, TAU, correction, mask));
+    INDArray input = towerOutputs(batch, negatives);
+    INDArray labels = labels(batch, negatives);
+
+    Pair<Double, INDArray> both =
+        loss.computeGradientAndScore(labels, input, new ActivationIdentity(), null, false);
+
+    Reference reference = new Reference(batch, negatives, correction, mask);
+    double expectedLoss = reference.loss(batch.u, batch.v, negatives.v);
+    assertThat(both.getFirst()).isCloseTo(expectedLoss, within(1e-4));
+    assertThat(loss.computeScore(labels, input, new ActivationIdentity(), null, false))
+        .isCloseTo(expectedLoss, within(1e-4));
+    assertThat(
+            loss.computeScoreArray(labels, input, new ActivationIdentity(), null)
+                .sumNumber()
+                .doubleValue())
+        .isCloseTo(expectedLoss, within(1e-4));
+    double[][] expected = reference.gradient();
+    for (int i = 0; i < B + mixedNegatives; i++) {
+      for (int k = 0; k < 2 * D; k++) {
+        assertThat(both.getSecond().getDouble(i, k))
+            .as("dL/d[u|v][%d][%d]", i, k)
+            .isCloseTo(expected[i][k], within(2e-4));
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}, mask {1}")
+  @MethodSource("correctionsAndMasking")
+  void handWrittenOneRowBatchHasZeroLossAndGradient(LogQCorrection correction, boolean mask) {
+    InBatchSoftmaxLossFunction loss =
+        new InBatchSoftmaxLossFunction(new InBatchSoftmaxLoss(D, TAU, correction, mask));
+    Pair<Double, INDArray> both =
+        loss.computeGradientAndScore(
+            Nd4j.create(new float[][] {{1, (float) Math.log(0.5), 3}}),
+            Nd4j.create(new float[][] {{0.6f, 0.8f, 0, 0, 0, 1, 0, 0}}),
+            new ActivationIdentity(),
+            null,
+            false);
+
+    assertThat(both.getFirst()).isCloseTo(0.0, within(1e-6));
+    assertThat(both.getSecond().shape()).containsExactly(1, 2 * D);
+    assertThat(both.getSecond().amaxNumber().doubleValue()).isCloseTo(0.0, within(1e-6));
   }
 
   static Stream<Arguments> correctionsAndMasking() {

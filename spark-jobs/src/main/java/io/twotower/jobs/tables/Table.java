@@ -4,8 +4,11 @@ import static io.twotower.jobs.tables.Table.Columns.COUNT;
 import static io.twotower.jobs.tables.Table.Columns.DT;
 import static io.twotower.jobs.tables.Table.Columns.EMBEDDING;
 import static io.twotower.jobs.tables.Table.Columns.ENGAGEMENT;
+import static io.twotower.jobs.tables.Table.Columns.EPOCH;
 import static io.twotower.jobs.tables.Table.Columns.EVALUATED_AT;
 import static io.twotower.jobs.tables.Table.Columns.EVALUATION_ID;
+import static io.twotower.jobs.tables.Table.Columns.EXAMPLES;
+import static io.twotower.jobs.tables.Table.Columns.EXAMPLES_PER_S;
 import static io.twotower.jobs.tables.Table.Columns.FIELD;
 import static io.twotower.jobs.tables.Table.Columns.FIELD_IDX;
 import static io.twotower.jobs.tables.Table.Columns.HISTORY;
@@ -15,6 +18,7 @@ import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
 import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
 import static io.twotower.jobs.tables.Table.Columns.K;
 import static io.twotower.jobs.tables.Table.Columns.LOG_P;
+import static io.twotower.jobs.tables.Table.Columns.LOSS;
 import static io.twotower.jobs.tables.Table.Columns.METHOD;
 import static io.twotower.jobs.tables.Table.Columns.MODEL_ID;
 import static io.twotower.jobs.tables.Table.Columns.P;
@@ -25,6 +29,7 @@ import static io.twotower.jobs.tables.Table.Columns.RANK;
 import static io.twotower.jobs.tables.Table.Columns.REASON;
 import static io.twotower.jobs.tables.Table.Columns.RECALL;
 import static io.twotower.jobs.tables.Table.Columns.RECORD;
+import static io.twotower.jobs.tables.Table.Columns.RECORDED_AT;
 import static io.twotower.jobs.tables.Table.Columns.REWARD;
 import static io.twotower.jobs.tables.Table.Columns.SCORE;
 import static io.twotower.jobs.tables.Table.Columns.SOURCE;
@@ -32,6 +37,8 @@ import static io.twotower.jobs.tables.Table.Columns.SPLIT;
 import static io.twotower.jobs.tables.Table.Columns.STAGE;
 import static io.twotower.jobs.tables.Table.Columns.TEST_FROM;
 import static io.twotower.jobs.tables.Table.Columns.TEST_TO;
+import static io.twotower.jobs.tables.Table.Columns.TRAIN_SPLIT;
+import static io.twotower.jobs.tables.Table.Columns.TRAIN_SPLITS;
 import static io.twotower.jobs.tables.Table.Columns.TS;
 import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static io.twotower.jobs.tables.Table.Columns.VALUE;
@@ -123,6 +130,23 @@ public enum Table {
           .add(P, DoubleType, false)
           .add(LOG_P, DoubleType, false),
       null),
+  /**
+   * One row per training split (a fit call over 1/splits-per-epoch of an epoch's batches, ending
+   * with a parameter average) of every model train saved: what the progress lines print. A run
+   * resumed from a checkpoint records only the splits it trained.
+   */
+  TRAINING_PROGRESS(
+      "training_progress",
+      new StructType()
+          .add(MODEL_ID, StringType, false)
+          .add(EPOCH, IntegerType, false)
+          .add(TRAIN_SPLIT, IntegerType, false)
+          .add(TRAIN_SPLITS, IntegerType, false)
+          .add(EXAMPLES, LongType, false)
+          .add(EXAMPLES_PER_S, DoubleType, false)
+          .add(LOSS, DoubleType, false)
+          .add(RECORDED_AT, TimestampType, false),
+      null),
   EVALUATIONS(
       "evaluations",
       new StructType()
@@ -211,6 +235,14 @@ public enum Table {
     public static final String RANK = "rank";
     public static final String SCORE = "score";
     public static final String USER_FIELD_IDX = "user_field_idx";
+    // training_progress: 1-based epoch and split within it (not `split`, which is train/test).
+    public static final String EPOCH = "epoch";
+    public static final String TRAIN_SPLIT = "train_split";
+    public static final String TRAIN_SPLITS = "train_splits";
+    public static final String EXAMPLES = "examples";
+    public static final String EXAMPLES_PER_S = "examples_per_s";
+    public static final String LOSS = "loss";
+    public static final String RECORDED_AT = "recorded_at";
     // item_sampling_probability's provenance columns, beyond the required ones.
     public static final String WINDOW_END = "window_end";
     public static final String ESTIMATOR = "estimator";

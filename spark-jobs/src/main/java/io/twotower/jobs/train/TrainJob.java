@@ -146,6 +146,7 @@ public final class TrainJob {
     Lineage lineage =
         new Lineage(parent == null ? null : parent.modelId(), window, days, tables.versions());
     String modelId = saveModel(store, config, lineage, towerConfig, count, fit);
+    fit.progress().append(store, modelId);
     checkpoints.finish();
     LOG.info(
         String.format(
@@ -264,8 +265,9 @@ public final class TrainJob {
         examples, partitions, train.seed(), inputs, towerConfig, train.batchSize(), negatives);
   }
 
-  /** The trained model, the wall time of the fit and the last loss reported. */
-  private record Fit(TwoTowerModel model, double seconds, double finalLoss) {}
+  /** The trained model, the wall time of the fit, the last loss reported and every split's line. */
+  private record Fit(
+      TwoTowerModel model, double seconds, double finalLoss, TrainingProgress progress) {}
 
   private static Fit fit(
       DeltaStore store,
@@ -285,6 +287,7 @@ public final class TrainJob {
             train.splitsPerEpoch(),
             train.seed());
     double[] lastLoss = {Double.NaN};
+    TrainingProgress recorded = new TrainingProgress();
     ProgressReporter.Training progress =
         ProgressReporter.console().training("train", train.epochs());
     long start = System.nanoTime();
@@ -300,10 +303,11 @@ public final class TrainJob {
               double loss = meanPerRow * rowsPerBatch / batchSize;
               lastLoss[0] = loss;
               progress.split(epoch, split, splits, rows, perSecond, loss);
+              recorded.add(new TrainingProgress.Split(epoch, split, splits, rows, perSecond, loss));
             },
             epochEnd,
             checkpoints);
-    return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0]);
+    return new Fit(trained, (System.nanoTime() - start) / 1e9, lastLoss[0], recorded);
   }
 
   /**

@@ -1,0 +1,106 @@
+package io.twotower.jobs.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * Peak resident memory of a process from Linux's {@code /proc/<pid>/status}: {@code VmHWM}, the
+ * high-water mark of the resident set (heap, off-heap and native libraries alike), which the kernel
+ * keeps for the process's whole life. It vanishes with the process, so a parent polls its children
+ * while they run ({@link Poller}) and each JVM also reads its own at the end.
+ */
+final class ProcessMemory {
+
+  private ProcessMemory() {}
+
+  /** The {@code VmHWM} of a status file's text, in bytes; empty when it has none (not Linux). */
+  static OptionalLong peakResidentBytes(String status) {
+    for (String line : status.split("\n")) {
+      if (line.startsWith("VmHWM:")) {
+        String[] parts = line.substring("VmHWM:".length()).trim().split("\\s+");
+        long value = Long.parseLong(parts[0]);
+        String unit = parts.length > 1 ? parts[1] : "kB";
+        if (!unit.equalsIgnoreCase("kB")) {
+          throw new IllegalArgumentException("VmHWM in unexpected unit " + unit + ": " + line);
+        }
+        return OptionalLong.of(value * 1024);
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /** The process's peak resident bytes now, or empty when it is gone or this is not Linux. */
+  static OptionalLong peakResidentBytes(long pid) {
+    try {
+      return peakResidentBytes(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** This JVM's peak resident bytes so far (empty off Linux). */
+  static OptionalLong selfPeakResidentBytes() {
+    return peakResidentBytes(ProcessHandle.current().pid());
+  }
+
+  /** "1.23 GB", or "n/a" for an unknown value (negative). */
+  static String gigabytes(long bytes) {
+    return bytes < 0 ? "n/a" : String.format(java.util.Locale.ROOT, "%.2f GB", bytes / 1e9);
+  }
+
+  /**
+   * Polls a process and its descendants every {@code periodMillis} until it exits, keeping the
+   * largest VmHWM seen per process; the peak of the whole tree is the largest sum of the
+   * descendants' marks at one poll, bounded below by the largest single one.
+   */
+  static final class Poller implements AutoCloseable {
+    private final Process process;
+    private final Thread thread;
+    private volatile long peak = -1;
+
+    Poller(Process process, long periodMillis) {
+      this.process = process;
+      this.thread =
+          new Thread(
+              () -> {
+                while (process.isAlive()) {
+                  sample();
+                  try {
+                    Thread.sleep(periodMillis);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "rss-poller-" + process.pid());
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void sample() {
+      long sum = 0;
+      OptionalLong own = peakResidentBytes(process.pid());
+      if (own.isPresent()) {
+        sum += own.getAsLong();
+      }
+      for (ProcessHandle child : process.descendants().toList()) {
+        sum += peakResidentBytes(child.pid()).orElse(0);
+      }
+      if (sum > 0) {
+        peak = Math.max(peak, sum);
+      }
+    }
+
+    /** The largest VmHWM seen, in bytes; -1 when never read. */
+    long peakBytes() {
+      return peak;
+    }
+
+    @Override
+    public void close() {
+      thread.interrupt();
+    }
+  }
+}
