@@ -66,26 +66,8 @@ final class TfrsPeer {
       LOG.info("installing {} and {} into {} (about 600 MB, once) ...", TENSORFLOW, TFRS, venv);
       deleteRecursively(venv);
       exec(List.of("python3", "-m", "venv", venv.toString()));
-      exec(
-          List.of(
-              python.toString(),
-              "-m",
-              "pip",
-              "install",
-              "--quiet",
-              "--disable-pip-version-check",
-              TENSORFLOW,
-              NUMPY));
-      exec(
-          List.of(
-              python.toString(),
-              "-m",
-              "pip",
-              "install",
-              "--quiet",
-              "--disable-pip-version-check",
-              "--no-deps",
-              TFRS));
+      pipInstall(python, TENSORFLOW, NUMPY);
+      pipInstall(python, "--no-deps", TFRS);
       Files.writeString(stamp, TENSORFLOW + " " + TFRS + "\n");
       return python;
     }
@@ -161,5 +143,20 @@ final class TfrsPeer {
         Files.delete(p);
       }
     }
+  }
+
+  private static void pipInstall(Path python, String... arguments)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                python.toString(),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check"));
+    command.addAll(List.of(arguments));
+    exec(command);
   }
 }
