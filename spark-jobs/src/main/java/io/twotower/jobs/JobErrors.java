@@ -142,6 +142,32 @@ public final class JobErrors {
         "run the stage that writes it first (e.g. `two-tower pipeline`), or check data-dir");
   }
 
+  /**
+   * Delta refused a commit because another run committed to the same table since this one read it
+   * (its ConcurrentAppend/ConcurrentDelete.../ConcurrentWrite exceptions).
+   */
+  public static JobException concurrentWrite(
+      String table, String path, String write, Exception deltaError) {
+    String first = String.valueOf(deltaError.getMessage()).lines().findFirst().orElse("");
+    return wrap(
+        "Another run wrote Delta table '"
+            + table
+            + "' at "
+            + path
+            + " while this one did ("
+            + write
+            + "); this run's write was refused",
+        "two runs of a stage for the same --date (or two whole-table rewrites) overlapped, and Delta"
+            + " refuses the commit that would silently undo the other's: "
+            + deltaError.getClass().getSimpleName()
+            + ": "
+            + first,
+        "nothing of this run was published (readers still see the last published set); let the"
+            + " other run finish, then rerun this stage for the same --date (a rerun replaces what"
+            + " it wrote). Do not start two runs of one stage for the same date",
+        deltaError);
+  }
+
   /** A table (or rows about to be written to one) lacks or mistypes required columns. */
   public static JobException unexpectedSchema(String where, List<String> problems, String actual) {
     return error(

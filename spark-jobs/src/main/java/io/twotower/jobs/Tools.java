@@ -20,6 +20,10 @@ public enum Tools {
       "bench-daily",
       "Benchmark: day-by-day incremental training vs retraining from scratch every day on the synthetic log, next-day Recall@K and train time per day.",
       io.twotower.jobs.bench.BenchDailyCommand::new),
+  BENCH_SOAK(
+      "bench-soak",
+      "Benchmark: consecutive daily runs (ingest, features, sampling, train day by day, export) in one JVM on a scaled synthetic log, with seconds per stage and heap and resident memory per day: no growth?",
+      io.twotower.jobs.bench.BenchSoakCommand::new),
   BENCH_TRAINING(
       "bench-training",
       "Benchmark: training throughput against ND4J's sgemm rate and the same model in TensorFlow Recommenders, on the same data and cores, with Recall@10/100 and peak memory of every process.",

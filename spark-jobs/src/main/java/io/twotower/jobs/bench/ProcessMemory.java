@@ -17,13 +17,27 @@ final class ProcessMemory {
 
   /** The {@code VmHWM} of a status file's text, in bytes; empty when it has none (not Linux). */
   static OptionalLong peakResidentBytes(String status) {
+    return statusBytes(status, "VmHWM:");
+  }
+
+  /** The process's resident bytes now ({@code VmRSS}), or empty when it is gone or not Linux. */
+  static OptionalLong residentBytes(long pid) {
+    try {
+      return statusBytes(
+          Files.readString(Path.of("/proc", Long.toString(pid), "status")), "VmRSS:");
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  private static OptionalLong statusBytes(String status, String key) {
     for (String line : status.split("\n")) {
-      if (line.startsWith("VmHWM:")) {
-        String[] parts = line.substring("VmHWM:".length()).trim().split("\\s+");
+      if (line.startsWith(key)) {
+        String[] parts = line.substring(key.length()).trim().split("\\s+");
         long value = Long.parseLong(parts[0]);
         String unit = parts.length > 1 ? parts[1] : "kB";
         if (!unit.equalsIgnoreCase("kB")) {
-          throw new IllegalArgumentException("VmHWM in unexpected unit " + unit + ": " + line);
+          throw new IllegalArgumentException(key + " in unexpected unit " + unit + ": " + line);
         }
         return OptionalLong.of(value * 1024);
       }

@@ -12,10 +12,12 @@ import io.twotower.jobs.config.EvaluateConfig.Baseline;
 import io.twotower.jobs.config.EvaluateConfig.Protocol;
 import io.twotower.jobs.config.FeaturesConfig.Split;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.features.FeaturesJob;
 import io.twotower.jobs.features.HeldOutSplit;
 import io.twotower.jobs.features.TrainingWindow;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
 import io.twotower.jobs.train.TowerInputs;
 import io.twotower.towers.TwoTowerModel;
@@ -64,6 +66,8 @@ public final class EvaluateJob {
   /** As {@link #run}, for the saved model {@code modelId}. */
   public static RecallReport evaluate(
       DeltaStore store, JobConfig config, String modelId, DateRange dates) {
+    // Features' tables as its last finished run left them.
+    store = store.atPublished(FeaturesJob.OUTPUTS);
     ModelStore models = new ModelStore(store);
     // A model of an earlier day scores items indexed since with fresh rows (see TowerInputs).
     TwoTowerModel model = TowerInputs.grownToVocabularies(store, models.load(modelId));
@@ -91,6 +95,7 @@ public final class EvaluateJob {
       store.append(
           Table.EVALUATIONS,
           store.spark().createDataFrame(rows, Table.EVALUATIONS.requiredColumns()));
+      StageCommits.publish(store, "evaluate", dates, List.of(Table.EVALUATIONS));
       // The table is what the user asked for: plain stdout, neither a log line nor progress.
       System.out.print(report.table());
       return report;

@@ -18,8 +18,10 @@ import io.twotower.jobs.evaluate.CorpusRetrieval;
 import io.twotower.jobs.evaluate.ItemCorpora;
 import io.twotower.jobs.evaluate.ItemCorpus;
 import io.twotower.jobs.evaluate.ShippedModelEncoder;
+import io.twotower.jobs.features.FeaturesJob;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
 import io.twotower.jobs.train.TowerInputs;
 import io.twotower.towers.TwoTowerModel;
@@ -58,6 +60,8 @@ public final class ExportJob {
    */
   public static ExportResult run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
+    // Features' tables as its last finished run left them.
+    store = store.atPublished(FeaturesJob.OUTPUTS);
     ModelStore models = new ModelStore(store);
     String modelId = models.latestId();
     if (!SAFE_MODEL_ID.matcher(modelId).matches()) {
@@ -82,6 +86,8 @@ public final class ExportJob {
                 corpus,
                 config.exportTopK())),
         thisModel);
+    StageCommits.publish(
+        store, "export", dates, List.of(Table.ITEM_EMBEDDINGS, Table.USER_CANDIDATES));
 
     Row written =
         store

@@ -23,8 +23,10 @@ import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.FeaturesConfig;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.ingest.IngestJob;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Quarantine;
+import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,8 +56,14 @@ public final class FeaturesJob {
 
   private FeaturesJob() {}
 
+  /** The tables features publishes together. */
+  public static final List<Table> OUTPUTS =
+      List.of(Table.VOCABULARIES, Table.ITEM_FEATURES, Table.TRAINING_EXAMPLES);
+
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     FeaturesConfig settings = config.features();
+    // Ingest's tables as its last finished run left them; this stage's own are read as written.
+    store = store.atPublished(IngestJob.OUTPUTS);
     Dataset<Row> events = store.read(Table.EVENTS);
     Dataset<Row> items = store.read(Table.ITEMS);
     ItemColumns columns = ItemColumns.of(items.schema());
@@ -129,6 +137,7 @@ public final class FeaturesJob {
       store.replaceWhere(Table.TRAINING_EXAMPLES, examples, dates.predicate(DT).orElseThrow());
     }
     labelled.unpersist();
+    StageCommits.publish(store, "features", dates, OUTPUTS);
     report(store, dates, vocabulary, columns);
   }
 

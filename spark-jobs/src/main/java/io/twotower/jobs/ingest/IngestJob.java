@@ -11,7 +11,9 @@ import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SourceConfig;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Quarantine;
+import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
+import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -30,6 +32,9 @@ public final class IngestJob {
   private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
 
   static final String STAGE = "ingest";
+
+  /** The tables ingest publishes together (users only when the source has them). */
+  public static final List<Table> OUTPUTS = List.of(Table.EVENTS, Table.ITEMS, Table.USERS);
 
   private IngestJob() {}
 
@@ -76,9 +81,10 @@ public final class IngestJob {
   public static IngestReport ingest(DeltaStore store, RawLog raw, DateRange dates) {
     ValidatedLog log = IngestValidation.validate(raw, dates).persist();
     try {
-      store.overwrite(Table.ITEMS, log.items());
+      // Usually the same catalogue as yesterday's: unchanged, it is not rewritten (see there).
+      store.overwriteIfChanged(Table.ITEMS, log.items());
       if (raw.users() != null) {
-        store.overwrite(Table.USERS, raw.users());
+        store.overwriteIfChanged(Table.USERS, raw.users());
       }
       // One file per day: all rows of a day meet in one task.
       Dataset<Row> events =
@@ -92,6 +98,7 @@ public final class IngestJob {
       // A ranged run owns only its days' rejects; undated rejects are counted with each run.
       String eventsTag = raw.source() + "/events" + (dates.isAll() ? "" : " " + dates);
       Quarantine.write(store, STAGE, eventsTag, log.rejectedEvents());
+      StageCommits.publish(store, STAGE, dates, OUTPUTS);
       return IngestReport.of(raw.source(), dates, log);
     } finally {
       log.unpersist();

@@ -14,10 +14,12 @@ import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SamplingConfig;
+import io.twotower.jobs.features.FeaturesJob;
 import io.twotower.jobs.features.TrainingWindow;
 import io.twotower.jobs.storage.DataLocation;
 import io.twotower.jobs.storage.HadoopFiles;
 import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
 import io.twotower.sampling.AggregateSettings;
 import io.twotower.sampling.GapEstimatorSettings;
@@ -25,6 +27,7 @@ import io.twotower.sampling.ItemSamplingProbabilities;
 import io.twotower.sampling.ProbabilityKind;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -56,8 +59,14 @@ public final class SamplingJob {
 
   private SamplingJob() {}
 
+  /** The tables sampling publishes together (item_daily_counts: the aggregate estimator's). */
+  public static final List<Table> OUTPUTS =
+      List.of(Table.ITEM_DAILY_COUNTS, Table.ITEM_SAMPLING_PROBABILITY);
+
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     SamplingConfig sampling = config.sampling();
+    // Features' tables as its last finished run left them.
+    store = store.atPublished(FeaturesJob.OUTPUTS);
     AggregateSettings settings =
         new AggregateSettings(
             config.train().batchSize(),
@@ -89,6 +98,7 @@ public final class SamplingJob {
             .withColumn(WINDOW_END, lit(Date.valueOf(windowEnd)))
             .withColumn(ESTIMATOR, lit(estimator))
             .withColumn(KIND, lit(sampling.kind().name().toLowerCase().replace('_', '-'))));
+    StageCommits.publish(store, "sampling", dates, OUTPUTS);
     report(store, estimator, windowEnd);
   }
 

@@ -1,11 +1,16 @@
 package io.twotower.jobs.tables;
 
+import io.delta.exceptions.DeltaConcurrentModificationException;
 import io.delta.tables.DeltaTable;
 import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.storage.DataLocation;
 import io.twotower.jobs.storage.HadoopFiles;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -13,6 +18,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and writes the pipeline's Delta tables under one data folder. Reads check the required
@@ -20,12 +27,21 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class DeltaStore {
 
+  private static final Logger LOG = LoggerFactory.getLogger(DeltaStore.class);
+
   private final SparkSession spark;
   private final DataLocation dataDir;
+  // Tables read at a fixed version instead of the current one (see atPublished).
+  private final Map<Table, Long> pinned;
 
   public DeltaStore(SparkSession spark, DataLocation dataDir) {
+    this(spark, dataDir, Map.of());
+  }
+
+  private DeltaStore(SparkSession spark, DataLocation dataDir, Map<Table, Long> pinned) {
     this.spark = spark;
     this.dataDir = dataDir;
+    this.pinned = pinned;
   }
 
   /** A store in a local folder (tests and local tools). */
@@ -54,8 +70,38 @@ public final class DeltaStore {
     return DeltaTable.isDeltaTable(spark, path(table));
   }
 
-  /** The current table, its required columns checked. */
+  /**
+   * This store with each of {@code inputs} pinned to its published version ({@link StageCommits}):
+   * reads and {@link #version} of them give that version, so a stage reads a whole set of another
+   * stage's tables even if that stage stopped between two commits, and the same version throughout.
+   * A table nothing published is pinned at its current version; one that does not exist is left as
+   * is (reading it fails as before). Writes are unaffected.
+   */
+  public DeltaStore atPublished(List<Table> inputs) {
+    Map<String, Long> published = StageCommits.published(this);
+    Map<Table, Long> pins = new EnumMap<>(Table.class);
+    pins.putAll(pinned);
+    for (Table table : inputs) {
+      if (!exists(table)) {
+        continue;
+      }
+      long head = headVersion(table);
+      Long version = published.get(table.folder());
+      // Newer than the head: the table was deleted and written anew since, its versions restarted.
+      pins.put(table, version == null || version > head ? head : version);
+    }
+    Map<String, Long> byFolder = new LinkedHashMap<>();
+    pins.forEach((table, version) -> byFolder.put(table.folder(), version));
+    LOG.info("reading published versions {}", byFolder);
+    return new DeltaStore(spark, dataDir, Collections.unmodifiableMap(pins));
+  }
+
+  /** The table (at its pinned version on a store {@link #atPublished}), its columns checked. */
   public Dataset<Row> read(Table table) {
+    Long version = pinned.get(table);
+    if (version != null) {
+      return read(table, version);
+    }
     requireExists(table);
     Dataset<Row> df = spark.read().format("delta").load(path(table));
     TableSchemas.require(
@@ -78,8 +124,17 @@ public final class DeltaStore {
     return df;
   }
 
-  /** The current Delta version of the table (what a model records to name its training data). */
+  /**
+   * The Delta version {@link #read(Table)} reads (what a model records to name its training data):
+   * the pinned one, else the current one.
+   */
   public long version(Table table) {
+    Long version = pinned.get(table);
+    return version != null ? version : headVersion(table);
+  }
+
+  /** The table's current Delta version, whatever is pinned. */
+  public long headVersion(Table table) {
     requireExists(table);
     return DeltaTable.forPath(spark, path(table)).history(1).select("version").head().getLong(0);
   }
@@ -89,7 +144,32 @@ public final class DeltaStore {
    */
   public void overwrite(Table table, Dataset<Row> df) {
     check(table, df);
-    writer(table, df).mode("overwrite").option("overwriteSchema", "true").save(path(table));
+    commit(
+        table,
+        "overwrite",
+        () ->
+            writer(table, df)
+                .mode("overwrite")
+                .option("overwriteSchema", "true")
+                .save(path(table)));
+  }
+
+  /**
+   * As {@link #overwrite}, but leaves the table at its version when it already holds exactly these
+   * rows: ingest rewrites the same catalogue every day, and a commit that changes nothing would
+   * still conflict with another day's run committing the same table at the same time.
+   */
+  public void overwriteIfChanged(Table table, Dataset<Row> df) {
+    if (exists(table) && !pinned.containsKey(table)) {
+      Dataset<Row> current = read(table);
+      if (current.schema().catalogString().equals(df.schema().catalogString())
+          && current.exceptAll(df).isEmpty()
+          && df.exceptAll(current).isEmpty()) {
+        LOG.info("{} unchanged: left at version {}", table.folder(), headVersion(table));
+        return;
+      }
+    }
+    overwrite(table, df);
   }
 
   /**
@@ -98,11 +178,16 @@ public final class DeltaStore {
    */
   public void replaceWhere(Table table, Dataset<Row> df, String predicate) {
     check(table, df);
-    if (!exists(table)) {
-      writer(table, df).mode("overwrite").save(path(table));
-      return;
-    }
-    writer(table, df).mode("overwrite").option("replaceWhere", predicate).save(path(table));
+    commit(
+        table,
+        "replaceWhere " + predicate,
+        () -> {
+          if (!exists(table)) {
+            writer(table, df).mode("overwrite").save(path(table));
+            return;
+          }
+          writer(table, df).mode("overwrite").option("replaceWhere", predicate).save(path(table));
+        });
   }
 
   /**
@@ -111,7 +196,23 @@ public final class DeltaStore {
    */
   public void append(Table table, Dataset<Row> df) {
     check(table, df);
-    writer(table, df).mode("append").option("mergeSchema", "true").save(path(table));
+    commit(
+        table,
+        "append",
+        () -> writer(table, df).mode("append").option("mergeSchema", "true").save(path(table)));
+  }
+
+  /**
+   * Runs one write (one Delta commit). Delta commits optimistically and refuses one that conflicts
+   * with a commit made since the write read the table (another run of the same days, or another
+   * whole-table rewrite): that becomes a clear error instead of Delta's.
+   */
+  private void commit(Table table, String write, Runnable save) {
+    try {
+      save.run();
+    } catch (DeltaConcurrentModificationException e) {
+      throw JobErrors.concurrentWrite(table.folder(), path(table), write, e);
+    }
   }
 
   /**

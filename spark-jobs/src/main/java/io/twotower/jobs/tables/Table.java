@@ -180,6 +180,20 @@ public enum Table {
           .add(RANK, IntegerType, false)
           .add(ITEM_ID, StringType, false)
           .add(SCORE, FloatType, false),
+      null),
+  /**
+   * One row per finished stage run, appended after the stage's last write: the Delta version of
+   * each table it wrote. Readers read a table at the newest version a row names (see {@link
+   * StageCommits}), so a stage that stopped between two of its writes publishes neither.
+   */
+  STAGE_COMMITS(
+      "stage_commits",
+      new StructType()
+          .add(STAGE, StringType, false)
+          .add(Columns.DATES, StringType, false)
+          .add(Columns.RUN_ID, StringType, false)
+          .add(Columns.VERSIONS, createMapType(StringType, LongType, false), false)
+          .add(Columns.COMMITTED_AT, TimestampType, false),
       null);
 
   /**
@@ -247,6 +261,11 @@ public enum Table {
     public static final String WINDOW_END = "window_end";
     public static final String ESTIMATOR = "estimator";
     public static final String KIND = "kind";
+    // stage_commits: the run's date range, its id, and table folder -> Delta version it wrote.
+    public static final String DATES = "dates";
+    public static final String RUN_ID = "run_id";
+    public static final String VERSIONS = "versions";
+    public static final String COMMITTED_AT = "committed_at";
 
     private Columns() {}
   }

@@ -22,6 +22,7 @@ import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.DeltaStore.TableSchemas;
 import io.twotower.jobs.tables.PinnedTables;
+import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
 import io.twotower.towers.SparkTrainer;
 import io.twotower.towers.SparkTrainer.EpochEnd;
@@ -78,17 +79,22 @@ public final class TrainJob {
    */
   public static Result train(
       DeltaStore store, JobConfig config, DateRange dates, EpochEnd epochEnd) {
-    PinnedTables tables = PinnedTables.current(store, INPUTS);
+    // Features' and sampling's tables as their last finished runs left them.
+    PinnedTables tables = PinnedTables.current(store.atPublished(INPUTS), INPUTS);
     LOG.info("reading the tables at Delta versions {}", tables.versions());
     TowerConfig towerConfig = towerConfig(tables, config);
+    Result result;
     if (!dates.isAll() && config.train().incremental()) {
-      return DailyTraining.train(tables, config, towerConfig, dates, epochEnd);
+      result = DailyTraining.train(tables, config, towerConfig, dates, epochEnd);
+    } else {
+      DateRange window =
+          dates.from() == null
+              ? dates
+              : new DateRange(dates.from().minusDays(config.train().replayDays()), dates.to());
+      result = train(tables, config, towerConfig, window, null, epochEnd);
     }
-    DateRange window =
-        dates.from() == null
-            ? dates
-            : new DateRange(dates.from().minusDays(config.train().replayDays()), dates.to());
-    return train(tables, config, towerConfig, window, null, epochEnd);
+    StageCommits.publish(store, "train", dates, List.of(Table.TRAINING_PROGRESS));
+    return result;
   }
 
   /** A saved model a training continues from. */
