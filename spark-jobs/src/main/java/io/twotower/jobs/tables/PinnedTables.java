@@ -22,7 +22,10 @@ public final class PinnedTables {
     this.versions = versions;
   }
 
-  /** {@code tables} at their current versions. */
+  /**
+   * {@code tables} at the versions {@code store} reads: the current ones, or on a store {@link
+   * DeltaStore#atPublished} the published ones.
+   */
   public static PinnedTables current(DeltaStore store, List<Table> tables) {
     Map<Table, Long> versions = new LinkedHashMap<>();
     for (Table table : tables) {
