@@ -6,12 +6,12 @@ import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Each epoch's batches, cut from the training examples shuffled anew for that epoch (see {@link
- * TrainJob#shuffled}); only the current epoch's batches are kept persisted.
+ * TrainJob#shuffled}). They are not persisted: {@link io.twotower.towers.SparkTrainer} reads each
+ * epoch's once and keeps the batches as objects for that epoch.
  */
 final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
 
@@ -56,7 +56,7 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     return batchSize + negatives.count();
   }
 
-  /** The batches of {@code epoch} (0-based), persisted; the previous epoch's are released. */
+  /** The batches of {@code epoch} (0-based); the previous epoch's are released. */
   @Override
   public JavaRDD<MultiDataSet> apply(int epoch) {
     release();
@@ -76,8 +76,7 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
                         new TowerBatcher(towerConfig),
                         batchSize,
                         batch -> negatives.forBatch(epoch, partition, batch)),
-                false)
-            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                false);
     return current;
   }
 
