@@ -22,7 +22,6 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
   private final TowerConfig towerConfig;
   private final int batchSize;
   private final MixedNegativeDraws negatives;
-  private JavaRDD<MultiDataSet> current;
 
   EpochBatches(
       Dataset<Row> examples,
@@ -56,35 +55,24 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     return batchSize + negatives.count();
   }
 
-  /** The batches of {@code epoch} (0-based); the previous epoch's are released. */
+  /** The batches of {@code epoch} (0-based). */
   @Override
   public JavaRDD<MultiDataSet> apply(int epoch) {
-    release();
     // Locals, so that the partition function captures them and not this (not serializable).
     TowerInputs inputs = this.inputs;
     TowerConfig towerConfig = this.towerConfig;
     int batchSize = this.batchSize;
     MixedNegativeDraws negatives = this.negatives;
-    current =
-        TrainJob.shuffled(examples, partitions, seed, epoch)
-            .toJavaRDD()
-            .mapPartitionsWithIndex(
-                (partition, rows) ->
-                    new TowerBatches(
-                        rows,
-                        inputs,
-                        new TowerBatcher(towerConfig),
-                        batchSize,
-                        batch -> negatives.forBatch(epoch, partition, batch)),
-                false);
-    return current;
-  }
-
-  /** Releases the last epoch's batches. */
-  void release() {
-    if (current != null) {
-      current.unpersist(false);
-      current = null;
-    }
+    return TrainJob.shuffled(examples, partitions, seed, epoch)
+        .toJavaRDD()
+        .mapPartitionsWithIndex(
+            (partition, rows) ->
+                new TowerBatches(
+                    rows,
+                    inputs,
+                    new TowerBatcher(towerConfig),
+                    batchSize,
+                    batch -> negatives.forBatch(epoch, partition, batch)),
+            false);
   }
 }

@@ -140,7 +140,6 @@ public final class TrainJob {
             train.checkpointEvery());
     Fit fit =
         fit(store, train, () -> startModel(towerConfig, parent), batches, epochEnd, checkpoints);
-    batches.release();
     examples.unpersist(false);
 
     Lineage lineage =
