@@ -66,7 +66,7 @@ class SparkTrainerIT {
             sc,
             model,
             rdd,
-            new SparkTrainingSettings(2, BATCH, 2, 3, 2, 7L),
+            new SparkTrainingSettings(2, BATCH, 2, 3, 2),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {epoch, split, splits, examples}));
 
@@ -119,7 +119,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(elements, 2),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {epoch, examples}));
 
@@ -142,7 +142,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(List.of(batchOf(model.config(), 1, new Random(5))), 1),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
@@ -162,7 +162,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.<MultiDataSet>emptyRDD(),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 2, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 2),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
@@ -181,7 +181,7 @@ class SparkTrainerIT {
     JavaRDD<MultiDataSet> rdd = sc.parallelize(batches, 2).persist(StorageLevel.MEMORY_ONLY_SER());
     // 3 epochs of 3 splits of 20 batches: 5 averaging rounds of 2 workers x averaging frequency
     // 2, so a split holds 1 or 2 rounds and the checkpoint falls inside an epoch.
-    SparkTrainingSettings settings = new SparkTrainingSettings(2, BATCH, 2, 3, 3, 7L);
+    SparkTrainingSettings settings = new SparkTrainingSettings(2, BATCH, 2, 3, 3);
     Position checkpoint = new Position(1, 0);
     Path saved = dir.resolve("checkpoint");
     List<Position> trainedThrough = new ArrayList<>();

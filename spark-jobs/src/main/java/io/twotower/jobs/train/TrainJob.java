@@ -283,8 +283,7 @@ public final class TrainJob {
             rowsPerBatch,
             train.averagingFrequency(),
             train.epochs(),
-            train.splitsPerEpoch(),
-            train.seed());
+            train.splitsPerEpoch());
     double[] lastLoss = {Double.NaN};
     TrainingProgress recorded = new TrainingProgress();
     ProgressReporter.Training progress =
