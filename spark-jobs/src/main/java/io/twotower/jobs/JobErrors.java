@@ -92,6 +92,22 @@ public final class JobErrors {
         parserError);
   }
 
+  /**
+   * spark.authenticate is on for a standalone master, which (unlike local, YARN or Kubernetes)
+   * cannot make up a secret: the driver must share the Master's.
+   */
+  public static JobException missingAuthSecret(String master, String variable) {
+    return error(
+        "Spark authentication is on (spark.authenticate=true) but no secret is set for " + master,
+        "a standalone cluster accepts only drivers that share its secret, and neither "
+            + variable
+            + " nor spark.authenticate.secret is set",
+        "export "
+            + variable
+            + " with the cluster's secret (the one its Master and Workers were started with)"
+            + " in the environment of spark-submit");
+  }
+
   /** {@code --from} after {@code --to}. */
   public static JobException emptyDateRange(Object from, Object to) {
     return error(
