@@ -166,9 +166,20 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The executor's {@code --executor-id}, from {@code /proc/PID/cmdline}: the JDK's {@code
+   * commandLine()} reads only the first page of it, and the executors' JVM options fill more.
+   */
   private static String executorId(ProcessHandle executor) {
-    Matcher id =
-        Pattern.compile("--executor-id (\\S+)").matcher(executor.info().commandLine().orElse(""));
+    String commandLine;
+    try {
+      commandLine =
+          Files.readString(Path.of("/proc", Long.toString(executor.pid()), "cmdline"), UTF_8)
+              .replace('\0', ' ');
+    } catch (IOException gone) {
+      commandLine = "";
+    }
+    Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(commandLine);
     return id.find() ? id.group(1) : "pid " + executor.pid();
   }
 
