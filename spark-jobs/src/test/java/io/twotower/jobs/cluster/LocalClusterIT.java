@@ -269,7 +269,10 @@ class LocalClusterIT {
       assertThat(stderr)
           .contains("Failed to connect to master " + cluster.masterUrl().substring(8))
           .contains("All masters are unresponsive! Giving up.")
-          .doesNotContain("Granted executor ID");
+          .doesNotContain("Granted executor ID")
+          // and the CLI's one line says what that means, rather than "unexpected error".
+          .contains("ingest: Spark stopped the session while the stage ran")
+          .doesNotContain("unexpected error");
     }
     // The wrong secret fails the authentication; without it the Master expects a handshake that
     // never comes.
