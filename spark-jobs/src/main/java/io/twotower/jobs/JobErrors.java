@@ -108,16 +108,19 @@ public final class JobErrors {
             + " in the environment of spark-submit");
   }
 
-  /** Spark stopped the session while a stage ran, so the stage's next step failed. */
-  public static JobException sparkStoppedTheSession(String master, Exception error) {
+  /**
+   * The master refused or never answered the driver, so Spark stopped the context it was starting
+   * and says only "Cannot call methods on a stopped SparkContext".
+   */
+  public static JobException sessionNotStarted(String master, Exception error) {
     return wrap(
-        "Spark stopped the session while the stage ran (master " + master + ")",
-        "the cluster ended the application; on a standalone master, \"All masters are"
-            + " unresponsive! Giving up.\" in the log above means the Master refused or never"
-            + " answered this driver (another SPARK_AUTH_SECRET than the cluster's, or"
-            + " spark.authenticate off while the cluster has it on, or the master unreachable)",
-        "see Spark's log above; export the cluster's SPARK_AUTH_SECRET and submit with --conf"
-            + " spark.authenticate=true, or check the master URL",
+        "Spark could not start the session on " + master,
+        "the master refused or never answered this driver (Spark's log above ends with \"All"
+            + " masters are unresponsive! Giving up.\"): another SPARK_AUTH_SECRET than the"
+            + " cluster's, spark.authenticate off while the cluster has it on, or a wrong or"
+            + " unreachable master URL",
+        "export the cluster's SPARK_AUTH_SECRET, submit with --conf spark.authenticate=true, and"
+            + " check the master URL",
         error);
   }
 

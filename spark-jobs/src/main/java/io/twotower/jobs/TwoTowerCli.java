@@ -197,13 +197,6 @@ public final class TwoTowerCli implements Runnable {
         ProgressReporter.console()
             .timed(stage.command(), () -> stage.stage().run(store, jobConfig, dates));
         return 0;
-      } catch (RuntimeException e) {
-        // Spark stopped the session under the job (e.g. a standalone master that refused this
-        // driver): what failed next says only "stopped SparkContext", which is no bug of ours.
-        if (spark.sparkContext().isStopped()) {
-          throw JobErrors.sparkStoppedTheSession(spark.sparkContext().master(), e);
-        }
-        throw e;
       } finally {
         spark.stop();
       }

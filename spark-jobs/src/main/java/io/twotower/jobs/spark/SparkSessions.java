@@ -48,7 +48,17 @@ public final class SparkSessions {
     effective.setIfMissing("spark.master", config.master());
     authSecretFromEnvironment(effective, System.getenv(AUTH_SECRET_VARIABLE))
         .ifPresent(secret -> builder.config(AUTH_SECRET, secret));
-    return withRequiredSettings(builder).getOrCreate();
+    try {
+      return withRequiredSettings(builder).getOrCreate();
+    } catch (IllegalStateException e) {
+      // A standalone master that refuses the driver (another secret, or none) or never answers:
+      // Spark gives up registering after three tries, stops the context it was starting, and the
+      // session then fails with this message alone.
+      if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
+        throw JobErrors.sessionNotStarted(effective.get("spark.master"), e);
+      }
+      throw e;
+    }
   }
 
   /**
@@ -56,9 +66,8 @@ public final class SparkSessions {
    * {@code spark.authenticate} on and no {@code spark.authenticate.secret} set, a driver of a
    * standalone master refuses to start. In the environment, the secret is readable by its user
    * only; on the spark-submit line ({@code --conf spark.authenticate.secret=...}) every user of the
-   * machine would see it in the process list, and Spark's event log would keep it in the driver's
-   * command line. Empty when authentication is off, a secret is set, or the master makes one up
-   * itself (local, YARN, Kubernetes) and none is exported.
+   * machine would see it in the process list. Empty when authentication is off, a secret is set, or
+   * the master makes one up itself (local, YARN, Kubernetes) and none is exported.
    *
    * @param conf the driver's settings: submitted ones, then the config's, then its master
    * @param exported the value of {@link #AUTH_SECRET_VARIABLE}, or null
