@@ -1,6 +1,8 @@
 package io.twotower.jobs.cluster;
 
+import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.map_entries;
 import static org.apache.spark.sql.functions.min;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,6 +34,8 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.util.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -217,11 +221,21 @@ class ExecutorKillIT {
     assertThat(rows.get(Table.TRAINING_EXAMPLES.name())).isGreaterThan(1000);
   }
 
-  /** A table without the time it was written at, which no two runs share. */
+  /**
+   * A table without the time it was written at, which no two runs share, and with each map column
+   * as its sorted entries (set operations such as except take no maps).
+   */
   private static Dataset<Row> comparable(Dataset<Row> table) {
     List<String> times = List.of(Columns.QUARANTINED_AT, Columns.RECORDED_AT, Columns.EVALUATED_AT);
-    return table.drop(
-        Arrays.stream(table.columns()).filter(times::contains).toArray(String[]::new));
+    Dataset<Row> comparable =
+        table.drop(Arrays.stream(table.columns()).filter(times::contains).toArray(String[]::new));
+    for (StructField field : comparable.schema().fields()) {
+      if (field.dataType() instanceof MapType) {
+        comparable =
+            comparable.withColumn(field.name(), array_sort(map_entries(col(field.name()))));
+      }
+    }
+    return comparable;
   }
 
   @Test

@@ -297,8 +297,7 @@ class LocalClusterIT {
     // local[2] run had none of them.
     List<Path> models;
     try (var dirs = Files.list(data.resolve("models"))) {
-      models =
-          dirs.filter(d -> Files.isRegularFile(d.resolve("metadata.json"))).sorted().toList();
+      models = dirs.filter(d -> Files.isRegularFile(d.resolve("metadata.json"))).sorted().toList();
     }
     assertThat(models).hasSize(2);
     Config sparkConf =
