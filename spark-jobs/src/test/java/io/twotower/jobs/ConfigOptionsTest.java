@@ -42,4 +42,42 @@ class ConfigOptionsTest {
     assertThat(parse("--data-dir", folder.toString()).dataDir().toString())
         .isEqualTo("file:" + folder.toAbsolutePath());
   }
+
+  /**
+   * Without --config and without conf/local.conf under the working directory (spark-jobs/ in
+   * tests), data-dir is the default: a table missing there says so, instead of only "the stage that
+   * writes it has not run".
+   */
+  @Test
+  void aMissingTableSaysWhereDataDirCameFrom() {
+    Job job = new Job();
+    new CommandLine(job).parseArgs();
+    JobConfig defaults = job.options.load();
+    assertThat(job.options.configFile()).isNull();
+    String source = job.options.dataDirSource(defaults);
+    assertThat(source)
+        .contains("is the built-in default: no config file was loaded")
+        .contains("no conf/local.conf under the working directory " + Path.of("").toAbsolutePath());
+    assertThat(JobErrors.missingTable("events", "file:/x/data/events", source).getMessage())
+        .contains("has not run with this data-dir; data-dir = ")
+        .contains("no config file was loaded");
+
+    Job set = new Job();
+    new CommandLine(set).parseArgs("--data-dir", scratch.toString());
+    assertThat(set.options.dataDirSource(set.options.load())).contains("comes from --set");
+
+    Path file = scratch.resolve("tt.conf");
+    Job fromFile = new Job();
+    new CommandLine(fromFile).parseArgs("--config", write(file, "two-tower.data-dir = \"d\""));
+    assertThat(fromFile.options.dataDirSource(fromFile.options.load()))
+        .contains("comes from " + file + ": 1");
+  }
+
+  private static String write(Path file, String text) {
+    try {
+      return java.nio.file.Files.writeString(file, text).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }
