@@ -319,8 +319,12 @@ public final class IngestValidation {
     throw JobErrors.unreadableEngagement(source, type.simpleString());
   }
 
+  /**
+   * Null, empty or only whitespace: Spark's trim removes spaces only, so a tab or a line break
+   * would otherwise pass for an id (found by IngestValidationPropertiesIT).
+   */
   private static Column isBlank(Column value) {
-    return value.isNull().or(value.equalTo(""));
+    return value.isNull().or(value.rlike("^\\p{javaWhitespace}*$"));
   }
 
   static List<String> featureColumns(Dataset<Row> items) {
