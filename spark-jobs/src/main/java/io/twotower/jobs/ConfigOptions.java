@@ -56,14 +56,15 @@ public final class ConfigOptions {
   }
 
   /**
-   * Where {@code config}'s data-dir came from, in words: quoted when a table is missing, since a
-   * default data-dir because no config file was found reads like a stage that has not run.
+   * When {@code config}'s data-dir is only the built-in default, why, in words (else empty): quoted
+   * when a table is missing, since a default data-dir because no config file was found reads like a
+   * stage that has not run.
    */
   public String dataDirSource(JobConfig config) {
     ConfigOrigin origin = config.raw().getValue("data-dir").origin();
     String dataDir = "data-dir = " + config.dataDir();
     if (!"reference.conf".equals(origin.resource())) {
-      return dataDir + " comes from " + origin.description();
+      return "";
     }
     Path file = configFile();
     if (file == null) {

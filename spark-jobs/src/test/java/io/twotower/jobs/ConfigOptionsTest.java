@@ -62,15 +62,16 @@ class ConfigOptionsTest {
         .contains("has not run with this data-dir; data-dir = ")
         .contains("no config file was loaded");
 
+    // Set on the command line or in a file, data-dir is what the user chose: nothing to add.
     Job set = new Job();
     new CommandLine(set).parseArgs("--data-dir", scratch.toString());
-    assertThat(set.options.dataDirSource(set.options.load())).contains("comes from --set");
+    assertThat(set.options.dataDirSource(set.options.load())).isEmpty();
 
     Path file = scratch.resolve("tt.conf");
     Job fromFile = new Job();
-    new CommandLine(fromFile).parseArgs("--config", write(file, "two-tower.data-dir = \"d\""));
+    new CommandLine(fromFile).parseArgs("--config", write(file, "two-tower.export.top-k = 5"));
     assertThat(fromFile.options.dataDirSource(fromFile.options.load()))
-        .contains("comes from " + file + ": 1");
+        .contains("is the built-in default: the config file " + file + " does not set it");
   }
 
   private static String write(Path file, String text) {
