@@ -88,12 +88,12 @@ public final class IngestJob {
       String itemsTag = raw.source() + "/items";
       // A ranged run owns only its days' rejects; undated rejects are counted with each run.
       String eventsTag = raw.source() + "/events" + (dates.isAll() ? "" : " " + dates);
+      // First, and also when the run fails below: the rejects are what the operator needs to see
+      // why, and the quarantine table is a record, not an input of any later stage.
+      Quarantine.write(store, STAGE, itemsTag, log.rejectedItems());
+      Quarantine.write(store, STAGE, eventsTag, log.rejectedEvents());
       if (report.badFraction() > bounds.maxBadFraction()) {
-        // The quarantined rows are written even so: they are what the operator needs to see why
-        // the run failed, and the quarantine table is a record of rejects, not an input of any
-        // later stage. The tables later stages read are left at their previous version.
-        Quarantine.write(store, STAGE, itemsTag, log.rejectedItems());
-        Quarantine.write(store, STAGE, eventsTag, log.rejectedEvents());
+        // The tables later stages read keep their previous version.
         throw JobErrors.tooManyBadRows(
             report.badFractionSummary(),
             bounds.maxBadFraction(),
@@ -113,8 +113,6 @@ public final class IngestJob {
       } else {
         store.replaceWhere(Table.EVENTS, events, dates.predicate(DT).orElseThrow());
       }
-      Quarantine.write(store, STAGE, itemsTag, log.rejectedItems());
-      Quarantine.write(store, STAGE, eventsTag, log.rejectedEvents());
       return report;
     } finally {
       log.unpersist();
