@@ -192,7 +192,8 @@ public final class TwoTowerCli implements Runnable {
       DateRange dates = dates();
       SparkSession spark = SparkSessions.create(jobConfig.spark());
       try {
-        DeltaStore store = new DeltaStore(spark, jobConfig.dataDir());
+        DeltaStore store =
+            new DeltaStore(spark, jobConfig.dataDir(), configOptions.dataDirSource(jobConfig));
         // Every stage reports its wall time here, once, rather than each job timing itself.
         ProgressReporter.console()
             .timed(stage.command(), () -> stage.stage().run(store, jobConfig, dates));
