@@ -109,12 +109,12 @@ public final class JobErrors {
   }
 
   /**
-   * The master refused or never answered the driver, so Spark stopped the context it was starting
-   * and says only "Cannot call methods on a stopped SparkContext".
+   * Spark stopped the session under the driver (e.g. the master refused or never answered it), so
+   * what failed next says only "stopped SparkContext" or names a deleted block file.
    */
-  public static JobException sessionNotStarted(String master, Exception error) {
+  public static JobException sessionStopped(String master, Exception error) {
     return wrap(
-        "Spark could not start the session on " + master,
+        "Spark stopped the session on " + master,
         "the master refused or never answered this driver (Spark's log above ends with \"All"
             + " masters are unresponsive! Giving up.\"): another SPARK_AUTH_SECRET than the"
             + " cluster's, spark.authenticate off while the cluster has it on, or a wrong or"

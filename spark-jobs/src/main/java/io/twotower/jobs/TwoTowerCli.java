@@ -198,6 +198,14 @@ public final class TwoTowerCli implements Runnable {
         ProgressReporter.console()
             .timed(stage.command(), () -> stage.stage().run(store, jobConfig, dates));
         return 0;
+      } catch (Exception e) {
+        // Spark stopped the session under the stage (a master that refused this driver gives up
+        // while the stage's first steps run): what failed says only "stopped SparkContext" or
+        // names a block file Spark deleted as it stopped.
+        if (spark.sparkContext().isStopped()) {
+          throw JobErrors.sessionStopped(spark.sparkContext().master(), e);
+        }
+        throw e;
       } finally {
         spark.stop();
       }

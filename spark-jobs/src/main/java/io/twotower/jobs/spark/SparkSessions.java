@@ -55,7 +55,7 @@ public final class SparkSessions {
       // Spark gives up registering after three tries, stops the context it was starting, and the
       // session then fails with this message alone.
       if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
-        throw JobErrors.sessionNotStarted(effective.get("spark.master"), e);
+        throw JobErrors.sessionStopped(effective.get("spark.master"), e);
       }
       throw e;
     }

@@ -271,7 +271,7 @@ class LocalClusterIT {
           .contains("All masters are unresponsive! Giving up.")
           .doesNotContain("Granted executor ID")
           // and the CLI's one line says what that means, rather than "unexpected error".
-          .contains("ingest: Spark could not start the session on " + cluster.masterUrl())
+          .contains("ingest: Spark stopped the session on " + cluster.masterUrl())
           .doesNotContain("unexpected error");
     }
     // The wrong secret fails the authentication; without it the Master expects a handshake that
