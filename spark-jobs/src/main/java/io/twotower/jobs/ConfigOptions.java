@@ -1,5 +1,6 @@
 package io.twotower.jobs;
 
+import com.typesafe.config.ConfigOrigin;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
 import java.nio.file.Files;
@@ -52,6 +53,28 @@ public final class ConfigOptions {
 
   public JobConfig load() {
     return load(Map.of());
+  }
+
+  /**
+   * When {@code config}'s data-dir is only the built-in default, why, in words (else empty): quoted
+   * when a table is missing, since a default data-dir because no config file was found reads like a
+   * stage that has not run.
+   */
+  public String dataDirSource(JobConfig config) {
+    ConfigOrigin origin = config.raw().getValue("data-dir").origin();
+    String dataDir = "data-dir = " + config.dataDir();
+    if (!"reference.conf".equals(origin.resource())) {
+      return "";
+    }
+    Path file = configFile();
+    if (file == null) {
+      return dataDir
+          + " is the built-in default: no config file was loaded (--config was not given and there"
+          + " is no conf/local.conf under the working directory "
+          + Path.of("").toAbsolutePath()
+          + ")";
+    }
+    return dataDir + " is the built-in default: the config file " + file + " does not set it";
   }
 
   /** The config file loaded: --config, else conf/local.conf when it exists, else null. */

@@ -92,6 +92,38 @@ public final class JobErrors {
         parserError);
   }
 
+  /**
+   * spark.authenticate is on for a standalone master, which (unlike local, YARN or Kubernetes)
+   * cannot make up a secret: the driver must share the Master's.
+   */
+  public static JobException missingAuthSecret(String master, String variable) {
+    return error(
+        "Spark authentication is on (spark.authenticate=true) but no secret is set for " + master,
+        "a standalone cluster accepts only drivers that share its secret, and neither "
+            + variable
+            + " nor spark.authenticate.secret is set",
+        "export "
+            + variable
+            + " with the cluster's secret (the one its Master and Workers were started with)"
+            + " in the environment of spark-submit");
+  }
+
+  /**
+   * Spark stopped the session under the driver (e.g. the master refused or never answered it), so
+   * what failed next says only "stopped SparkContext" or names a deleted block file.
+   */
+  public static JobException sessionStopped(String master, Exception error) {
+    return wrap(
+        "Spark stopped the session on " + master,
+        "the master refused or never answered this driver (Spark's log above ends with \"All"
+            + " masters are unresponsive! Giving up.\"): another SPARK_AUTH_SECRET than the"
+            + " cluster's, spark.authenticate off while the cluster has it on, or a wrong or"
+            + " unreachable master URL",
+        "export the cluster's SPARK_AUTH_SECRET, submit with --conf spark.authenticate=true, and"
+            + " check the master URL",
+        error);
+  }
+
   /** {@code --from} after {@code --to}. */
   public static JobException emptyDateRange(Object from, Object to) {
     return error(
@@ -134,11 +166,18 @@ public final class JobErrors {
 
   // ---- tables and models
 
-  /** A Delta table a stage reads does not exist. */
-  public static JobException missingTable(String table, String path) {
+  /**
+   * A Delta table a stage reads does not exist.
+   *
+   * @param dataDirSource where data-dir came from, e.g. that no config file was found and the
+   *     default applies (a wrong data-dir, not a missing stage, is then the likely cause); empty
+   *     when unknown
+   */
+  public static JobException missingTable(String table, String path, String dataDirSource) {
     return error(
         "Delta table '" + table + "' not found at " + path,
-        "the stage that writes it has not run with this data-dir",
+        "the stage that writes it has not run with this data-dir"
+            + (dataDirSource.isEmpty() ? "" : "; " + dataDirSource),
         "run the stage that writes it first (e.g. `two-tower pipeline`), or check data-dir");
   }
 
@@ -166,6 +205,28 @@ public final class JobErrors {
             + " other run finish, then rerun this stage for the same --date (a rerun replaces what"
             + " it wrote). Do not start two runs of one stage for the same date",
         deltaError);
+  }
+
+  /**
+   * Rows about to replace part of an existing table do not have its columns: the table was written
+   * by another version or by hand, and Delta would refuse with a long schema diff.
+   */
+  public static JobException tableSchemaMismatch(
+      String table, String path, String existing, String written) {
+    return error(
+        "The existing Delta table '"
+            + table
+            + "' at "
+            + path
+            + " has other columns than this"
+            + " stage writes",
+        "the table has "
+            + existing
+            + "; this stage writes "
+            + written
+            + " (written by another version or by hand?)",
+        "move the table away and rerun (without --date/--from/--to the stage rewrites it whole"
+            + " with its own columns)");
   }
 
   /** A table (or rows about to be written to one) lacks or mistypes required columns. */
@@ -241,6 +302,27 @@ public final class JobErrors {
         error);
   }
 
+  /**
+   * More of the source's rows failed validation than {@code ingest.max-bad-fraction} allows: the
+   * source is broken, and writing its few good rows would pass a broken day on as a quiet one.
+   */
+  public static JobException tooManyBadRows(
+      String counts, double maxBadFraction, String quarantinePath, String... sources) {
+    return error(
+        "Ingest quarantined too many rows: "
+            + counts
+            + ", more than ingest.max-bad-fraction = "
+            + maxBadFraction,
+        "events, items and users were not written and keep their previous version; the"
+            + " quarantined rows, each with its reason, source file and row, are in "
+            + quarantinePath
+            + " (stage = 'ingest', source = '"
+            + String.join("' or '", sources)
+            + "')",
+        "fix the source and rerun, or, if these rows are expected, raise the bound with --set"
+            + " ingest.max-bad-fraction=<share in [0, 1]>");
+  }
+
   /** A source's item column is neither a string nor an array of strings. */
   public static JobException nonCategoricalSourceItemColumn(
       String column, String source, String type) {
@@ -296,6 +378,24 @@ public final class JobErrors {
         "Generic " + what + " not found at " + absolute,
         "no file or folder matches " + key + " = " + path,
         "check the path (relative paths start from " + workingDir + ")");
+  }
+
+  /** The generic source's path holds no data: no files, or only empty ones. */
+  public static JobException genericFilesEmpty(
+      String what, String path, String key, List<String> emptyFiles) {
+    int shown = Math.min(emptyFiles.size(), 5);
+    String listed =
+        emptyFiles.isEmpty()
+            ? "it holds no data files"
+            : "its "
+                + emptyFiles.size()
+                + " file(s) are all empty (0 bytes): "
+                + String.join(", ", emptyFiles.subList(0, shown))
+                + (shown < emptyFiles.size() ? ", ..." : "");
+    return error(
+        "The generic " + what + " input files are empty at " + path,
+        key + " matches " + path + ", but " + listed,
+        "check the export that writes these files, or point " + key + " at the right ones");
   }
 
   /** multi-valued-columns names columns the generic items do not have. */

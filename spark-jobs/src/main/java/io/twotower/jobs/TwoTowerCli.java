@@ -192,11 +192,20 @@ public final class TwoTowerCli implements Runnable {
       DateRange dates = dates();
       SparkSession spark = SparkSessions.create(jobConfig.spark());
       try {
-        DeltaStore store = new DeltaStore(spark, jobConfig.dataDir());
+        DeltaStore store =
+            new DeltaStore(spark, jobConfig.dataDir(), configOptions.dataDirSource(jobConfig));
         // Every stage reports its wall time here, once, rather than each job timing itself.
         ProgressReporter.console()
             .timed(stage.command(), () -> stage.stage().run(store, jobConfig, dates));
         return 0;
+      } catch (Exception e) {
+        // Spark stopped the session under the stage (a master that refused this driver gives up
+        // while the stage's first steps run): what failed says only "stopped SparkContext" or
+        // names a block file Spark deleted as it stopped.
+        if (spark.sparkContext().isStopped()) {
+          throw JobErrors.sessionStopped(spark.sparkContext().master(), e);
+        }
+        throw e;
       } finally {
         spark.stop();
       }

@@ -46,7 +46,8 @@ public final class SparkTestSessionExtension implements BeforeAllCallback, After
     deleteRecursively(store.remove(Path.class, Path.class));
   }
 
-  private static SparkSession start(Path warehouse) {
+  /** The session every test class gets; public for jqwik classes, which run no extensions. */
+  public static SparkSession start(Path warehouse) {
     return SparkSessions.withRequiredSettings(
             SparkSession.builder()
                 .master("local[2]")

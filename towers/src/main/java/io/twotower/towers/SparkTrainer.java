@@ -1,6 +1,5 @@
 package io.twotower.towers;
 
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
@@ -16,7 +15,9 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 /**
  * Synchronous parameter averaging on Spark (DL4J's {@link ParameterAveragingTrainingMaster}): each
  * worker fits {@code averagingFrequency} minibatches of {@code batchSizePerWorker} rows, then the
- * driver averages parameters and optimizer state and broadcasts them again.
+ * driver averages parameters and optimizer state and broadcasts them again. Each epoch's batches
+ * are built and counted once and laid out in those averaging rounds ({@link EpochRounds}); a split
+ * of an epoch is a run of consecutive rounds.
  */
 public final class SparkTrainer {
   private SparkTrainer() {}
@@ -29,9 +30,9 @@ public final class SparkTrainer {
    *     batchSizePerWorker} rows (B examples plus B' mixed negatives, if any), shuffled by the
    *     caller before batching (negatives come from one batch only). DL4J re-cuts the elements into
    *     minibatches of exactly {@code batchSizePerWorker} rows, merging and splitting where sizes
-   *     differ: only batches of that size reach the loss whole. Persist it serialized
-   *     (MEMORY_ONLY_SER or MEMORY_AND_DISK_SER): every split reads it again, and Spark cannot see
-   *     ND4J's off-heap memory.
+   *     differ: only batches of that size reach the loss whole. Each epoch reads it once (no need
+   *     to persist it) and keeps that epoch's batches as objects until the epoch ends: worker w
+   *     fits partition w's batches in order (more partitions than workers are coalesced).
    * @param progress told after each of the {@code splits} fit calls of every epoch
    */
   public static TwoTowerModel fit(
@@ -48,8 +49,7 @@ public final class SparkTrainer {
    * As {@link #fit(JavaSparkContext, TwoTowerModel, JavaRDD, SparkTrainingSettings,
    * TrainingProgress)} with batches of their own each epoch ({@code batchesOfEpoch} is called once
    * per epoch, 0-based): with the examples shuffled anew, every epoch pairs each positive with
-   * other in-batch negatives. The caller persists what it returns and may unpersist it once the
-   * next epoch's batches are asked for.
+   * other in-batch negatives. Each RDD returned is read once, when its epoch starts.
    */
   public static TwoTowerModel fit(
       JavaSparkContext sc,
@@ -80,10 +80,9 @@ public final class SparkTrainer {
    * TrainingProgress, EpochEnd)}, starting at {@code checkpointing.start()} and telling {@code
    * checkpointing} after every split. A fit resumed from a checkpoint taken after split s of epoch
    * e, with {@code model} restored from it, trains the same splits on the same batches as the
-   * uninterrupted fit did after that point: each epoch's batches depend only on the epoch, the
-   * random split of them on the seed and the epoch, and DL4J's own randomness within a split (how
-   * it cuts the split into averaging rounds) on the seed, the epoch and the split. Only the
-   * progress lines and {@code epochEnd} calls of the skipped part are not repeated.
+   * uninterrupted fit did after that point: each epoch's batches depend only on the epoch, and
+   * their averaging rounds and splits only on their order within each partition. Only the progress
+   * lines and {@code epochEnd} calls of the skipped part are not repeated.
    */
   public static TwoTowerModel fit(
       JavaSparkContext sc,
@@ -101,41 +100,41 @@ public final class SparkTrainer {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(progress, "progress");
     Position start = checkpointing.start();
-    double[] equalWeights = new double[settings.splits()];
-    Arrays.fill(equalWeights, 1.0);
     // Reported for a split with nothing to fit, as DL4J's own score is then the last one.
     double score = 0.0;
+    SparkComputationGraph spark =
+        new SparkComputationGraph(sc, model.trainingGraph(), trainingMaster(settings));
     for (int epoch = start.epoch(); epoch < settings.epochs(); epoch++) {
-      JavaRDD<MultiDataSet> batches = batchesOfEpoch.apply(epoch);
-      JavaRDD<MultiDataSet>[] splits =
-          settings.splits() == 1
-              ? singleSplit(batches)
-              : batches.randomSplit(equalWeights, settings.seed() + epoch);
+      EpochRounds rounds =
+          EpochRounds.of(
+              batchesOfEpoch.apply(epoch), settings.workers(), settings.averagingFrequency());
       boolean stop = false;
-      for (int split = epoch == start.epoch() ? start.split() : 0; split < splits.length; split++) {
-        long examples = examples(splits[split]);
-        long begin = System.nanoTime();
-        // A training master per split, seeded by its position: a resumed fit splits the data
-        // into averaging rounds as the uninterrupted one did.
-        SparkComputationGraph spark =
-            new SparkComputationGraph(
-                sc, model.trainingGraph(), trainingMaster(settings, epoch, split));
-        if (examples > 0) {
-          spark.fitMultiDataSet(splits[split]);
-          score = spark.getScore();
+      try {
+        int splits = settings.splits();
+        for (int split = epoch == start.epoch() ? start.split() : 0; split < splits; split++) {
+          int from = rounds.firstRound(split, splits);
+          int to = rounds.firstRound(split + 1, splits);
+          long examples = rounds.examples(from, to);
+          long begin = System.nanoTime();
+          for (int round = from; round < to; round++) {
+            if (rounds.examples(round, round + 1) > 0) {
+              spark.fitMultiDataSet(rounds.round(round));
+              score = spark.getScore();
+            }
+          }
+          double seconds = (System.nanoTime() - begin) / 1e9;
+          progress.onSplit(epoch, split, splits, examples, examples / seconds, score);
+          boolean lastOfEpoch = split == splits - 1;
+          if (lastOfEpoch) {
+            // Told after every epoch, the last one too (its answer is then moot).
+            boolean keepTraining =
+                epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()));
+            stop = epoch == settings.epochs() - 1 || !keepTraining;
+          }
+          checkpointing.splitDone(new Position(epoch, split), splits, stop, model);
         }
-        double seconds = (System.nanoTime() - begin) / 1e9;
-        // The training master persists what it fits; a split is never read again.
-        splits[split].unpersist(false);
-        progress.onSplit(epoch, split, splits.length, examples, examples / seconds, score);
-        boolean lastOfEpoch = split == splits.length - 1;
-        if (lastOfEpoch) {
-          // Told after every epoch, the last one too (its answer is then moot).
-          boolean keepTraining =
-              epochEnd.keepTraining(epoch, model.withParameters(spark.getNetwork()));
-          stop = epoch == settings.epochs() - 1 || !keepTraining;
-        }
-        checkpointing.splitDone(new Position(epoch, split), splits.length, stop, model);
+      } finally {
+        rounds.release();
       }
       if (stop) {
         break;
@@ -216,30 +215,34 @@ public final class SparkTrainer {
     }
   }
 
-  private static ParameterAveragingTrainingMaster trainingMaster(
-      SparkTrainingSettings settings, int epoch, int split) {
-    return new ParameterAveragingTrainingMaster.Builder(
-            settings.workers(), settings.batchSizePerWorker())
-        .batchSizePerWorker(settings.batchSizePerWorker())
-        .averagingFrequency(settings.averagingFrequency())
-        // The builder's default is false despite its Javadoc: Adam/Adagrad state would reset
-        // at every averaging.
-        .saveUpdater(true)
-        // Direct: no export of the batches to disk between splits.
-        .rddTrainingApproach(RDDTrainingApproach.Direct)
-        .repartionData(Repartition.NumPartitionsWorkersDiffers)
-        .rngSeed(Objects.hash(settings.seed(), epoch, split))
-        .build();
+  private static ParameterAveragingTrainingMaster trainingMaster(SparkTrainingSettings settings) {
+    return new RoundTrainingMaster(
+        new ParameterAveragingTrainingMaster.Builder(
+                settings.workers(), settings.batchSizePerWorker())
+            .batchSizePerWorker(settings.batchSizePerWorker())
+            .averagingFrequency(settings.averagingFrequency())
+            // The builder's default is false despite its Javadoc: Adam/Adagrad state would reset
+            // at every averaging.
+            .saveUpdater(true)
+            .rddTrainingApproach(RDDTrainingApproach.Direct)
+            // EpochRounds gives each worker a partition of its own.
+            .repartionData(Repartition.Never));
   }
 
-  @SuppressWarnings("unchecked")
-  private static JavaRDD<MultiDataSet>[] singleSplit(JavaRDD<MultiDataSet> batches) {
-    // Wrapped so that unpersisting the split leaves the caller's RDD alone.
-    return new JavaRDD[] {batches.map(batch -> batch)};
-  }
+  /**
+   * Fits the RDD it is given as one averaging round: each partition is one worker's batches. DL4J's
+   * own {@code executeTrainingDirect} would persist and count the RDD and split it at random into
+   * rounds, passes that {@link EpochRounds} makes unnecessary.
+   */
+  private static final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
+    RoundTrainingMaster(ParameterAveragingTrainingMaster.Builder builder) {
+      super(builder);
+    }
 
-  private static long examples(JavaRDD<MultiDataSet> split) {
-    return split.map(SparkTrainer::examples).fold(0L, Long::sum);
+    @Override
+    public void executeTrainingMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> round) {
+      doIteration(graph, round, 1, 1);
+    }
   }
 
   /**

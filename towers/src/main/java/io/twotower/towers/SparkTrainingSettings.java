@@ -8,16 +8,11 @@ package io.twotower.towers;
  *     softmax sees negatives from these rows only (B + B' with B' mixed negatives per batch)
  * @param averagingFrequency minibatches each worker fits between two averagings
  * @param epochs passes over the data
- * @param splits fit calls per epoch, each followed by a progress report
- * @param seed seeds the per-epoch random split of the batches
+ * @param splits fit calls per epoch, each followed by a progress report (a split is a run of
+ *     consecutive averaging rounds; nothing in it is random: the batches' order decides)
  */
 public record SparkTrainingSettings(
-    int workers,
-    int batchSizePerWorker,
-    int averagingFrequency,
-    int epochs,
-    int splits,
-    long seed) {
+    int workers, int batchSizePerWorker, int averagingFrequency, int epochs, int splits) {
 
   public SparkTrainingSettings {
     atLeastOne("workers", workers);

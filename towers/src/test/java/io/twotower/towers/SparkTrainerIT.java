@@ -66,7 +66,7 @@ class SparkTrainerIT {
             sc,
             model,
             rdd,
-            new SparkTrainingSettings(2, BATCH, 2, 3, 2, 7L),
+            new SparkTrainingSettings(2, BATCH, 2, 3, 2),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {epoch, split, splits, examples}));
 
@@ -119,7 +119,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(elements, 2),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {epoch, examples}));
 
@@ -142,7 +142,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(List.of(batchOf(model.config(), 1, new Random(5))), 1),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
@@ -162,7 +162,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.<MultiDataSet>emptyRDD(),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 2, 7L),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 2),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
@@ -179,9 +179,9 @@ class SparkTrainerIT {
     TowerConfig config = LocalTrainerTest.plantedConfig();
     List<MultiDataSet> batches = batches(config);
     JavaRDD<MultiDataSet> rdd = sc.parallelize(batches, 2).persist(StorageLevel.MEMORY_ONLY_SER());
-    // 3 epochs of 3 splits; each split holds ~7 batches, more than the 2 workers x averaging
-    // frequency 2 that DL4J fits per averaging round, so DL4J's own random cut matters too.
-    SparkTrainingSettings settings = new SparkTrainingSettings(2, BATCH, 2, 3, 3, 7L);
+    // 3 epochs of 3 splits of 20 batches: 5 averaging rounds of 2 workers x averaging frequency
+    // 2, so a split holds 1 or 2 rounds and the checkpoint falls inside an epoch.
+    SparkTrainingSettings settings = new SparkTrainingSettings(2, BATCH, 2, 3, 3);
     Position checkpoint = new Position(1, 0);
     Path saved = dir.resolve("checkpoint");
     List<Position> trainedThrough = new ArrayList<>();
@@ -253,6 +253,55 @@ class SparkTrainerIT {
     assertThat(maxDifference).isEqualTo(0.0);
     assertThat(maxUpdaterDifference).isEqualTo(0.0);
     rdd.unpersist();
+  }
+
+  /**
+   * Rounds give each worker its next averagingFrequency batches, in partition order: 7 batches in 3
+   * partitions (3, 2, 2) are coalesced for 2 workers into (3, 4) or (5, 2), then cut 2 per worker
+   * per round, so round r holds batches 2r and 2r + 1 of each worker.
+   */
+  @Test
+  void roundsCutEachWorkersBatchesInOrderAndCountTheirExamples() {
+    TowerConfig config = LocalTrainerTest.plantedConfig();
+    List<MultiDataSet> elements = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      // Batch i has i + 1 rows: its size identifies it.
+      elements.add(batchOf(config, i + 1, new Random(i)));
+    }
+    EpochRounds rounds = EpochRounds.of(sc.parallelize(elements, 3), 2, 2);
+    try {
+      List<List<Long>> perWorker = new ArrayList<>();
+      for (List<MultiDataSet> partition :
+          sc.parallelize(elements, 3).coalesce(2).glom().collect()) {
+        perWorker.add(partition.stream().map(b -> b.getFeatures(0).size(0)).toList());
+      }
+      int most = Math.max(perWorker.get(0).size(), perWorker.get(1).size());
+      assertThat(rounds.rounds()).isEqualTo((most + 1) / 2);
+      for (int r = 0; r < rounds.rounds(); r++) {
+        List<List<MultiDataSet>> round = rounds.round(r).glom().collect();
+        assertThat(round).hasSize(2);
+        long examples = 0;
+        for (int w = 0; w < 2; w++) {
+          List<Long> expected =
+              perWorker
+                  .get(w)
+                  .subList(
+                      Math.min(2 * r, perWorker.get(w).size()),
+                      Math.min(2 * r + 2, perWorker.get(w).size()));
+          assertThat(round.get(w))
+              .extracting(b -> b.getFeatures(0).size(0))
+              .containsExactlyElementsOf(expected);
+          examples += expected.stream().mapToLong(Long::longValue).sum();
+        }
+        assertThat(rounds.examples(r, r + 1)).isEqualTo(examples);
+      }
+      // 1 + 2 + ... + 7 examples in all; splits of rounds cover them all, each once.
+      assertThat(rounds.examples(0, rounds.rounds())).isEqualTo(28);
+      assertThat(rounds.firstRound(0, 3)).isZero();
+      assertThat(rounds.firstRound(3, 3)).isEqualTo(rounds.rounds());
+    } finally {
+      rounds.release();
+    }
   }
 
   private static MultiDataSet batchOf(TowerConfig config, int rows, Random random) {

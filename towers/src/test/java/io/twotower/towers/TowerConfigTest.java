@@ -83,7 +83,7 @@ class TowerConfigTest {
 
   @Test
   void sparkSettingsNameTheOffendingField() {
-    assertThatThrownBy(() -> new SparkTrainingSettings(2, 64, 0, 1, 1, 1L))
+    assertThatThrownBy(() -> new SparkTrainingSettings(2, 64, 0, 1, 1))
         .hasMessage(
             "Invalid averagingFrequency: got 0; allowed: >= 1. Fix the averagingFrequency setting.");
   }

@@ -26,7 +26,7 @@ final class StageTimes extends SparkListener {
   /** The parts of the train stage's path a stage can belong to. */
   enum Category {
     SHUFFLE("per-epoch shuffle, map side (read cached examples, hash, write)"),
-    BATCHES("batch building (shuffle read, sort, TowerBatcher, persist) + split counts"),
+    BATCHES("batch building (shuffle read, sort, TowerBatcher, kept per epoch) + counts"),
     FIT("fit + parameter averaging (DL4J tasks)"),
     OTHER("other Spark work (Delta reads, join, counts, save)");
 
@@ -127,7 +127,7 @@ final class StageTimes extends SparkListener {
         || n.contains("sparkdl4j")) {
       return Category.FIT;
     }
-    if (n.contains("epochbatches") || n.contains("sparktrainer")) {
+    if (n.contains("epochbatches") || n.contains("sparktrainer") || n.contains("epochrounds")) {
       return writesShuffle ? Category.SHUFFLE : Category.BATCHES;
     }
     return Category.OTHER;

@@ -79,6 +79,15 @@ public final class Settings implements Hyperparameter.Source {
     return read(key, () -> config.getDouble(key));
   }
 
+  /** A HOCON duration ({@code 1d}, {@code 36h}, {@code 0s}) that is not negative. */
+  public java.time.Duration nonNegativeDuration(String key) {
+    java.time.Duration value = read(key, () -> config.getDuration(key));
+    if (value.isNegative()) {
+      throw JobErrors.badConfig(full(key), value, "a duration >= 0, e.g. 1d or 12h");
+    }
+    return value;
+  }
+
   @Override
   public boolean booleanValue(String key) {
     return read(key, () -> config.getBoolean(key));

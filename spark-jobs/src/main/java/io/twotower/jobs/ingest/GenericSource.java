@@ -21,12 +21,14 @@ import io.twotower.jobs.config.SourceConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -90,9 +92,34 @@ public final class GenericSource {
     if (!SourceFiles.exists(spark, absolute)) {
       throw JobErrors.genericPathNotFound(what, absolute, key, path, SourceFiles.absolute("."));
     }
-    return format.equals("csv")
-        ? spark.read().option("header", "true").option("inferSchema", "false").csv(absolute)
-        : spark.read().parquet(absolute);
+    // Spark reads empty files as a table without columns, which would fail later as "lacks
+    // column(s) user_id, ..." with nothing found: say what is wrong instead.
+    List<FileStatus> files = SourceFiles.dataFiles(spark, absolute);
+    if (files.stream().allMatch(f -> f.getLen() == 0)) {
+      throw JobErrors.genericFilesEmpty(
+          what, absolute, key, files.stream().map(f -> f.getPath().toString()).toList());
+    }
+    return format.equals("csv") ? csv(spark, absolute) : spark.read().parquet(absolute);
+  }
+
+  /**
+   * Every column as a string, plus {@link RawLog#MALFORMED_LINE}: the whole line when it does not
+   * split into as many fields as the header (Spark would otherwise fill a short line with nulls and
+   * cut a long one silently).
+   */
+  private static Dataset<Row> csv(SparkSession spark, String path) {
+    StructType header = spark.read().option("header", "true").csv(path).schema();
+    StructType schema = new StructType();
+    for (String column : header.fieldNames()) {
+      schema = schema.add(column, DataTypes.StringType);
+    }
+    return spark
+        .read()
+        .option("header", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", RawLog.MALFORMED_LINE)
+        .schema(schema.add(RawLog.MALFORMED_LINE, DataTypes.StringType))
+        .csv(path);
   }
 
   private static Dataset<Row> events(Dataset<Row> events, SourceConfig config) {
@@ -103,8 +130,10 @@ public final class GenericSource {
                 col(USER_ID).cast("string").as(USER_ID),
                 col(ITEM_ID).cast("string").as(ITEM_ID),
                 col("timestamp")));
-    if (List.of(events.columns()).contains(ENGAGEMENT)) {
-      columns.add(col(ENGAGEMENT));
+    for (String optional : List.of(ENGAGEMENT, RawLog.MALFORMED_LINE)) {
+      if (List.of(events.columns()).contains(optional)) {
+        columns.add(col(optional));
+      }
     }
     columns.add(input_file_name().as(RawLog.SOURCE_FILE));
     columns.add(monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
@@ -123,7 +152,7 @@ public final class GenericSource {
     StructType schema = items.schema();
     List<Column> columns = new ArrayList<>(List.of(col(ITEM_ID).cast("string").as(ITEM_ID)));
     for (String name : items.columns()) {
-      if (name.equals(ITEM_ID)) {
+      if (name.equals(ITEM_ID) || name.equals(RawLog.MALFORMED_LINE)) {
         continue;
       }
       DataType type = schema.apply(name).dataType();
@@ -134,6 +163,9 @@ public final class GenericSource {
       } else {
         columns.add(nullif(trim(col(name).cast("string")), lit("")).as(name));
       }
+    }
+    if (List.of(items.columns()).contains(RawLog.MALFORMED_LINE)) {
+      columns.add(col(RawLog.MALFORMED_LINE));
     }
     columns.add(input_file_name().as(RawLog.SOURCE_FILE));
     columns.add(monotonically_increasing_id().as(RawLog.SOURCE_ORDER));
@@ -149,7 +181,8 @@ public final class GenericSource {
 
   private static void requireColumns(
       Dataset<Row> rows, String what, String path, String... required) {
-    List<String> present = List.of(rows.columns());
+    List<String> present =
+        List.of(rows.columns()).stream().filter(c -> !c.equals(RawLog.MALFORMED_LINE)).toList();
     List<String> missing = List.of(required).stream().filter(c -> !present.contains(c)).toList();
     if (!missing.isEmpty()) {
       throw JobErrors.genericFilesLackColumns(what, path, missing, present);

@@ -7,12 +7,15 @@ import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.col;
 
 import io.twotower.jobs.DateRange;
+import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.config.IngestConfig;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SourceConfig;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.jobs.tables.Quarantine;
 import io.twotower.jobs.tables.StageCommits;
 import io.twotower.jobs.tables.Table;
+import java.time.Instant;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,8 +44,7 @@ public final class IngestJob {
   public static void run(DeltaStore store, JobConfig config, DateRange dates) {
     long start = System.nanoTime();
     warnIfGeneratedFilesAreIgnored(store, config);
-    IngestReport report = ingest(store, read(store.spark(), config), dates);
-    report.lines().forEach(LOG::info);
+    IngestReport report = ingest(store, read(store.spark(), config), dates, config.ingest());
     LOG.info(
         String.format(
             "wrote %s, %s and %s in %.1f s",
@@ -77,10 +79,33 @@ public final class IngestJob {
     };
   }
 
-  /** Validates {@code raw}, writes events, items and quarantined rows, and counts what it did. */
-  public static IngestReport ingest(DeltaStore store, RawLog raw, DateRange dates) {
-    ValidatedLog log = IngestValidation.validate(raw, dates).persist();
+  /**
+   * Validates {@code raw}, writes events, items and quarantined rows, and counts what it did.
+   * Fails, before writing events, items or users, when more than {@code ingest.max-bad-fraction} of
+   * the events or of the items is quarantined.
+   */
+  public static IngestReport ingest(
+      DeltaStore store, RawLog raw, DateRange dates, IngestConfig bounds) {
+    ValidatedLog log = IngestValidation.validate(raw, dates, bounds, Instant.now()).persist();
     try {
+      IngestReport report = IngestReport.of(raw.source(), dates, log);
+      report.lines().forEach(LOG::info);
+      String itemsTag = raw.source() + "/items";
+      // A ranged run owns only its days' rejects; undated rejects are counted with each run.
+      String eventsTag = raw.source() + "/events" + (dates.isAll() ? "" : " " + dates);
+      // First, and also when the run fails below: the rejects are what the operator needs to see
+      // why, and the quarantine table is a record, not an input of any later stage.
+      Quarantine.write(store, STAGE, itemsTag, log.rejectedItems());
+      Quarantine.write(store, STAGE, eventsTag, log.rejectedEvents());
+      if (report.badFraction() > bounds.maxBadFraction()) {
+        // The tables later stages read keep their previous version.
+        throw JobErrors.tooManyBadRows(
+            report.badFractionSummary(),
+            bounds.maxBadFraction(),
+            store.path(Table.QUARANTINE),
+            itemsTag,
+            eventsTag);
+      }
       // Usually the same catalogue as yesterday's: unchanged, it is not rewritten (see there).
       store.overwriteIfChanged(Table.ITEMS, log.items());
       if (raw.users() != null) {
@@ -94,12 +119,8 @@ public final class IngestJob {
       } else {
         store.replaceWhere(Table.EVENTS, events, dates.predicate(DT).orElseThrow());
       }
-      Quarantine.write(store, STAGE, raw.source() + "/items", log.rejectedItems());
-      // A ranged run owns only its days' rejects; undated rejects are counted with each run.
-      String eventsTag = raw.source() + "/events" + (dates.isAll() ? "" : " " + dates);
-      Quarantine.write(store, STAGE, eventsTag, log.rejectedEvents());
       StageCommits.publish(store, STAGE, dates, OUTPUTS);
-      return IngestReport.of(raw.source(), dates, log);
+      return report;
     } finally {
       log.unpersist();
     }

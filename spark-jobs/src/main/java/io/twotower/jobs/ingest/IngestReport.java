@@ -82,6 +82,40 @@ public record IngestReport(
     return itemsQuarantined.values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /** The larger of the quarantined shares of events and of items; 0 when nothing was read. */
+  public double badFraction() {
+    return Math.max(
+        share(eventsQuarantinedTotal(), eventsRead), share(itemsQuarantinedTotal(), itemsRead));
+  }
+
+  /** What {@link #badFraction()} is made of, in words, for the error that quotes it. */
+  public String badFractionSummary() {
+    return String.format(
+        "%,d of %,d events (%.1f%%: %s) and %,d of %,d items (%.1f%%: %s)",
+        eventsQuarantinedTotal(),
+        eventsRead,
+        100 * share(eventsQuarantinedTotal(), eventsRead),
+        reasons(eventsQuarantined),
+        itemsQuarantinedTotal(),
+        itemsRead,
+        100 * share(itemsQuarantinedTotal(), itemsRead),
+        reasons(itemsQuarantined));
+  }
+
+  private static double share(long part, long whole) {
+    return whole == 0 ? 0 : (double) part / whole;
+  }
+
+  private static String reasons(Map<String, Long> counts) {
+    return counts.isEmpty()
+        ? "none"
+        : String.join(
+            ", ",
+            counts.entrySet().stream()
+                .map(e -> String.format("%,d %s", e.getValue(), e.getKey()))
+                .toList());
+  }
+
   /** The report as printed by the job. */
   public List<String> lines() {
     List<String> lines = new ArrayList<>();

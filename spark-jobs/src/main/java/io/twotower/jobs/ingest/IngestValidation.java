@@ -6,19 +6,27 @@ import static io.twotower.jobs.tables.Table.Columns.ITEM_ID;
 import static io.twotower.jobs.tables.Table.Columns.TS;
 import static io.twotower.jobs.tables.Table.Columns.USER_ID;
 import static org.apache.spark.sql.functions.call_function;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.decode;
+import static org.apache.spark.sql.functions.encode;
+import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.year;
 
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.config.IngestConfig;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -45,12 +53,31 @@ public final class IngestValidation {
   /** The column holding a row's reason; null for a valid row. */
   public static final String REASON = "reason";
 
+  /** A line of a text file that does not split into the header's fields. */
+  public static final String MALFORMED_LINE = "malformed line";
+
   public static final String MISSING_USER = "missing user_id";
   public static final String MISSING_ITEM = "missing item_id";
   public static final String BAD_TIMESTAMP = "missing or unparsable timestamp";
 
-  /** Before 1900 or after 2200: most often epoch milliseconds given as seconds. */
-  public static final String TIMESTAMP_OUT_OF_RANGE = "timestamp out of range";
+  /** Before {@code ingest.earliest-timestamp}: negative epoch seconds, a default clock. */
+  public static final String TIMESTAMP_TOO_EARLY = "timestamp before ingest.earliest-timestamp";
+
+  /**
+   * After the run's date plus {@code ingest.future-tolerance}: a broken clock, or epoch
+   * milliseconds given as seconds.
+   */
+  public static final String TIMESTAMP_IN_FUTURE =
+      "timestamp after the run's date plus ingest.future-tolerance";
+
+  /**
+   * An id or item feature holding bytes that are not UTF-8 (or U+FFFD, which a lossy decoding put
+   * there): the CSV reader replaces bad bytes with U+FFFD, so two different ids could become one.
+   */
+  public static final String INVALID_UTF8 = "invalid UTF-8";
+
+  /** A user_id or item_id longer than {@code ingest.max-id-length} characters. */
+  public static final String ID_TOO_LONG = "id longer than ingest.max-id-length";
 
   public static final String BAD_ENGAGEMENT = "missing or non-numeric engagement";
   public static final String INVALID_ENGAGEMENT = "negative, NaN or infinite engagement";
@@ -61,10 +88,19 @@ public final class IngestValidation {
   /** Same user_id, item_id and timestamp as an earlier row; the first is kept. */
   public static final String DUPLICATE_EVENT = "duplicate event";
 
+  /**
+   * One of the user's events of a day with more valid events than {@code
+   * ingest.max-events-per-user-day}: the whole day is quarantined, since a bot's first events are
+   * no better than its last.
+   */
+  public static final String TOO_MANY_EVENTS =
+      "more events in a day than ingest.max-events-per-user-day";
+
   /** Same item_id as an earlier item row; the first is kept. */
   public static final String DUPLICATE_ITEM = "duplicate item_id";
 
-  private static final Set<String> SOURCE_COLUMNS = Set.of(RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER);
+  private static final Set<String> SOURCE_COLUMNS =
+      Set.of(RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER, RawLog.MALFORMED_LINE);
 
   private IngestValidation() {}
 
@@ -72,23 +108,30 @@ public final class IngestValidation {
    * Events and items with a {@link #REASON} column. With a date range only events of those days
    * (and events whose day cannot be told) are kept: rows of other days are left alone, not
    * rejected.
+   *
+   * @param now the run's time: without a last day in {@code dates}, events after it plus {@code
+   *     ingest.future-tolerance} are in the future
    */
-  public static ValidatedLog validate(RawLog raw, DateRange dates) {
-    Dataset<Row> items = checkItems(raw.items(), raw.source());
+  public static ValidatedLog validate(
+      RawLog raw, DateRange dates, IngestConfig bounds, Instant now) {
+    Dataset<Row> items = checkItems(raw.items(), raw.source(), bounds);
     Dataset<Row> knownItems = items.where(col(REASON).isNull()).select(col(ITEM_ID));
-    Dataset<Row> events = checkEvents(raw.events(), knownItems, dates, raw.source());
+    Dataset<Row> events = checkEvents(raw.events(), knownItems, dates, raw.source(), bounds, now);
     return new ValidatedLog(events, items, featureColumns(raw.items()));
   }
 
-  static Dataset<Row> checkItems(Dataset<Row> raw, String source) {
+  static Dataset<Row> checkItems(Dataset<Row> raw, String source, IngestConfig bounds) {
     require(raw, "items", source, ITEM_ID, RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER);
     List<String> features = featureColumns(raw);
+    Column badFeatureText = lit(false);
     for (String feature : features) {
       DataType type = raw.schema().apply(feature).dataType();
-      boolean ok =
-          type instanceof StringType
-              || (type instanceof ArrayType array && array.elementType() instanceof StringType);
-      if (!ok) {
+      if (type instanceof StringType) {
+        badFeatureText = badFeatureText.or(coalesce(invalidUtf8(col(feature)), lit(false)));
+      } else if (type instanceof ArrayType array && array.elementType() instanceof StringType) {
+        badFeatureText =
+            badFeatureText.or(coalesce(exists(col(feature), v -> invalidUtf8(v)), lit(false)));
+      } else {
         throw JobErrors.nonCategoricalSourceItemColumn(feature, source, type.simpleString());
       }
     }
@@ -102,14 +145,69 @@ public final class IngestValidation {
     Column rank =
         row_number().over(Window.partitionBy(col(ITEM_ID)).orderBy(order.toArray(Column[]::new)));
     Column reason =
-        when(isBlank(col(ITEM_ID)), lit(MISSING_ITEM))
+        when(malformed(raw), lit(MALFORMED_LINE))
+            .when(isBlank(col(ITEM_ID)), lit(MISSING_ITEM))
+            .when(invalidUtf8(col(ITEM_ID)).or(badFeatureText), lit(INVALID_UTF8))
+            .when(length(col(ITEM_ID)).gt(bounds.maxIdLength()), lit(ID_TOO_LONG))
             .when(rank.gt(1), lit(DUPLICATE_ITEM))
             .otherwise(lit(null).cast("string"));
     return items.withColumn(REASON, reason);
   }
 
   static Dataset<Row> checkEvents(
-      Dataset<Row> raw, Dataset<Row> knownItems, DateRange dates, String source) {
+      Dataset<Row> raw,
+      Dataset<Row> knownItems,
+      DateRange dates,
+      String source,
+      IngestConfig bounds,
+      Instant now) {
+    Dataset<Row> events = checkEventRows(raw, dates, source, bounds, now);
+    events =
+        events
+            .join(knownItems.withColumn("known_item", lit(true)), ITEM_ID, "left")
+            .withColumn(
+                REASON,
+                when(col(REASON).isNull().and(col("known_item").isNull()), lit(UNKNOWN_ITEM))
+                    .otherwise(col(REASON)))
+            .drop("known_item");
+
+    List<Column> order =
+        new ArrayList<>(
+            List.of(col(RawLog.SOURCE_FILE), col(RawLog.SOURCE_ORDER), col(ENGAGEMENT)));
+    if (List.of(events.columns()).contains("raw_engagement")) {
+      order.add(col("raw_engagement"));
+    }
+    Column rank =
+        row_number()
+            .over(
+                Window.partitionBy(col(USER_ID), col(ITEM_ID), col(TS), col(REASON))
+                    .orderBy(order.toArray(Column[]::new)));
+    events =
+        events.withColumn(
+            REASON,
+            when(col(REASON).isNull().and(rank.gt(1)), lit(DUPLICATE_EVENT))
+                .otherwise(col(REASON)));
+    if (bounds.maxEventsPerUserDay() == 0) {
+      return events;
+    }
+    // Counted after duplicates, so a replayed row does not push a user over the bound.
+    Column validThatDay =
+        sum(when(col(REASON).isNull(), 1).otherwise(0)).over(Window.partitionBy(USER_ID, DT));
+    return events.withColumn(
+        REASON,
+        when(
+                col(REASON).isNull().and(validThatDay.gt(bounds.maxEventsPerUserDay())),
+                lit(TOO_MANY_EVENTS))
+            .otherwise(col(REASON)));
+  }
+
+  /**
+   * The checks each event row passes or fails on its own (the others compare rows): parsed columns,
+   * the raw values, {@code dt} and {@link #REASON}. No shuffle, so a test can run it on many
+   * generated rows quickly.
+   */
+  static Dataset<Row> checkEventRows(
+      Dataset<Row> raw, DateRange dates, String source, IngestConfig bounds, Instant now) {
     require(raw, "events", source, USER_ID, ITEM_ID, "timestamp");
     require(raw, "events", source, RawLog.SOURCE_FILE, RawLog.SOURCE_ORDER);
     boolean hasEngagement = List.of(raw.columns()).contains(ENGAGEMENT);
@@ -126,6 +224,9 @@ public final class IngestValidation {
     if (hasEngagement) {
       columns.add(col(ENGAGEMENT).cast("string").as("raw_engagement"));
     }
+    if (List.of(raw.columns()).contains(RawLog.MALFORMED_LINE)) {
+      columns.add(col(RawLog.MALFORMED_LINE));
+    }
     columns.add(col(RawLog.SOURCE_FILE));
     columns.add(col(RawLog.SOURCE_ORDER));
     Dataset<Row> events =
@@ -134,12 +235,22 @@ public final class IngestValidation {
       events = events.where(col(DT).isNull().or(dates.includes(col(DT))));
     }
 
+    Column user = col(USER_ID);
+    Column item = col(ITEM_ID);
     Column engagementValue = col(ENGAGEMENT);
+    Timestamp earliest = Timestamp.from(bounds.earliestTimestamp());
+    Timestamp latest = Timestamp.from(bounds.latestAllowed(dates.to(), now));
     Column reason =
-        when(isBlank(col(USER_ID)), lit(MISSING_USER))
-            .when(isBlank(col(ITEM_ID)), lit(MISSING_ITEM))
+        when(malformed(raw), lit(MALFORMED_LINE))
+            .when(isBlank(user), lit(MISSING_USER))
+            .when(isBlank(item), lit(MISSING_ITEM))
+            .when(invalidUtf8(user).or(invalidUtf8(item)), lit(INVALID_UTF8))
+            .when(
+                length(user).gt(bounds.maxIdLength()).or(length(item).gt(bounds.maxIdLength())),
+                lit(ID_TOO_LONG))
             .when(col(TS).isNull(), lit(BAD_TIMESTAMP))
-            .when(year(col(TS)).lt(1900).or(year(col(TS)).gt(2200)), lit(TIMESTAMP_OUT_OF_RANGE))
+            .when(col(TS).lt(lit(earliest)), lit(TIMESTAMP_TOO_EARLY))
+            .when(col(TS).gt(lit(latest)), lit(TIMESTAMP_IN_FUTURE))
             .when(engagementValue.isNull(), lit(BAD_ENGAGEMENT))
             .when(
                 isnan(engagementValue)
@@ -147,31 +258,21 @@ public final class IngestValidation {
                     .or(engagementValue.equalTo(Double.POSITIVE_INFINITY)),
                 lit(INVALID_ENGAGEMENT))
             .otherwise(lit(null).cast("string"));
-    events = events.withColumn(REASON, reason);
+    return events.withColumn(REASON, reason);
+  }
 
-    events =
-        events
-            .join(knownItems.withColumn("known_item", lit(true)), ITEM_ID, "left")
-            .withColumn(
-                REASON,
-                when(col(REASON).isNull().and(col("known_item").isNull()), lit(UNKNOWN_ITEM))
-                    .otherwise(col(REASON)))
-            .drop("known_item");
+  private static Column malformed(Dataset<Row> raw) {
+    return List.of(raw.columns()).contains(RawLog.MALFORMED_LINE)
+        ? col(RawLog.MALFORMED_LINE).isNotNull()
+        : lit(false);
+  }
 
-    List<Column> order =
-        new ArrayList<>(
-            List.of(col(RawLog.SOURCE_FILE), col(RawLog.SOURCE_ORDER), col(ENGAGEMENT)));
-    if (hasEngagement) {
-      order.add(col("raw_engagement"));
-    }
-    Column rank =
-        row_number()
-            .over(
-                Window.partitionBy(col(USER_ID), col(ITEM_ID), col(TS), col(REASON))
-                    .orderBy(order.toArray(Column[]::new)));
-    return events.withColumn(
-        REASON,
-        when(col(REASON).isNull().and(rank.gt(1)), lit(DUPLICATE_EVENT)).otherwise(col(REASON)));
+  /**
+   * True when {@code text} holds bytes that are not UTF-8 (Parquet strings are not checked on read)
+   * or U+FFFD (what the CSV reader made of such bytes; a real id never needs it).
+   */
+  private static Column invalidUtf8(Column text) {
+    return decode(encode(text, "UTF-8"), "UTF-8").contains("\uFFFD");
   }
 
   /** The UTC calendar day of a timestamp, whatever the session's time zone. */
@@ -218,8 +319,12 @@ public final class IngestValidation {
     throw JobErrors.unreadableEngagement(source, type.simpleString());
   }
 
+  /**
+   * Null, empty or only whitespace: Spark's trim removes spaces only, so a tab or a line break
+   * would otherwise pass for an id (found by IngestValidationPropertiesIT).
+   */
   private static Column isBlank(Column value) {
-    return value.isNull().or(value.equalTo(""));
+    return value.isNull().or(value.rlike("^\\p{javaWhitespace}*$"));
   }
 
   static List<String> featureColumns(Dataset<Row> items) {

@@ -18,6 +18,9 @@ import org.apache.spark.sql.Row;
  * quarantined records, and "the first" of duplicate rows is the smallest (file, order). {@code
  * source_order} orders rows within a file; it is not a line number.
  *
+ * <p>Optionally, in events and items, {@code malformed_line} STRING: the raw line of a text file
+ * that did not split into the header's fields (null for a good line); such rows are quarantined.
+ *
  * @param source short name of the source ("synthetic", "movielens", "generic"), used to tag
  *     quarantined rows
  * @param users user attributes, {@code user_id} STRING and categorical STRING columns, one row per
@@ -27,6 +30,7 @@ public record RawLog(String source, Dataset<Row> events, Dataset<Row> items, Dat
 
   public static final String SOURCE_FILE = "source_file";
   public static final String SOURCE_ORDER = "source_order";
+  public static final String MALFORMED_LINE = "malformed_line";
 
   /** A log without user attributes. */
   public RawLog(String source, Dataset<Row> events, Dataset<Row> items) {

@@ -54,6 +54,9 @@ public record ValidatedLog(
     if (List.of(checkedEvents.columns()).contains("raw_engagement")) {
       columns.add(col("raw_engagement").as(ENGAGEMENT));
     }
+    if (List.of(checkedEvents.columns()).contains(RawLog.MALFORMED_LINE)) {
+      columns.add(col(RawLog.MALFORMED_LINE));
+    }
     columns.add(col(RawLog.SOURCE_FILE));
     columns.add(col(RawLog.SOURCE_ORDER));
     return rejected.select(columns.toArray(Column[]::new));

@@ -1,7 +1,9 @@
 package io.twotower.jobs.spark;
 
+import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.config.SparkConfig;
 import io.twotower.towers.ComputeBackend;
+import java.util.Optional;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -11,6 +13,12 @@ import org.slf4j.LoggerFactory;
 public final class SparkSessions {
 
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
+
+  /** The environment variable a driver takes Spark authentication's shared secret from. */
+  public static final String AUTH_SECRET_VARIABLE = "SPARK_AUTH_SECRET";
+
+  private static final String AUTHENTICATE = "spark.authenticate";
+  private static final String AUTH_SECRET = "spark.authenticate.secret";
 
   private SparkSessions() {}
 
@@ -35,7 +43,47 @@ public final class SparkSessions {
                 builder.config(key, value);
               }
             });
-    return withRequiredSettings(builder).getOrCreate();
+    SparkConf effective = submitted.clone();
+    config.conf().forEach(effective::setIfMissing);
+    effective.setIfMissing("spark.master", config.master());
+    authSecretFromEnvironment(effective, System.getenv(AUTH_SECRET_VARIABLE))
+        .ifPresent(secret -> builder.config(AUTH_SECRET, secret));
+    try {
+      return withRequiredSettings(builder).getOrCreate();
+    } catch (IllegalStateException e) {
+      // A standalone master that refuses the driver (another secret, or none) or never answers:
+      // Spark gives up registering after three tries, stops the context it was starting, and the
+      // session then fails with this message alone.
+      if (String.valueOf(e.getMessage()).contains("stopped SparkContext")) {
+        throw JobErrors.sessionStopped(effective.get("spark.master"), e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The secret of Spark authentication, from the environment, when the driver needs one: with
+   * {@code spark.authenticate} on and no {@code spark.authenticate.secret} set, a driver of a
+   * standalone master refuses to start. In the environment, the secret is readable by its user
+   * only; on the spark-submit line ({@code --conf spark.authenticate.secret=...}) every user of the
+   * machine would see it in the process list. Empty when authentication is off, a secret is set, or
+   * the master makes one up itself (local, YARN, Kubernetes) and none is exported.
+   *
+   * @param conf the driver's settings: submitted ones, then the config's, then its master
+   * @param exported the value of {@link #AUTH_SECRET_VARIABLE}, or null
+   */
+  static Optional<String> authSecretFromEnvironment(SparkConf conf, String exported) {
+    if (!conf.getBoolean(AUTHENTICATE, false) || conf.contains(AUTH_SECRET)) {
+      return Optional.empty();
+    }
+    if (exported != null && !exported.isBlank()) {
+      return Optional.of(exported);
+    }
+    String master = conf.get("spark.master", "");
+    if (master.startsWith("spark://")) {
+      throw JobErrors.missingAuthSecret(master, AUTH_SECRET_VARIABLE);
+    }
+    return Optional.empty();
   }
 
   /** Settings every session of this project needs, whoever builds it (jobs, tests, notebooks). */

@@ -31,16 +31,27 @@ public final class DeltaStore {
 
   private final SparkSession spark;
   private final DataLocation dataDir;
+  private final String dataDirSource;
   // Tables read at a fixed version instead of the current one (see atPublished).
   private final Map<Table, Long> pinned;
 
   public DeltaStore(SparkSession spark, DataLocation dataDir) {
-    this(spark, dataDir, Map.of());
+    this(spark, dataDir, "");
   }
 
-  private DeltaStore(SparkSession spark, DataLocation dataDir, Map<Table, Long> pinned) {
+  /**
+   * @param dataDirSource where data-dir came from, quoted when a table is missing (a default
+   *     data-dir because no config file was found reads like a stage that has not run)
+   */
+  public DeltaStore(SparkSession spark, DataLocation dataDir, String dataDirSource) {
+    this(spark, dataDir, dataDirSource, Map.of());
+  }
+
+  private DeltaStore(
+      SparkSession spark, DataLocation dataDir, String dataDirSource, Map<Table, Long> pinned) {
     this.spark = spark;
     this.dataDir = dataDir;
+    this.dataDirSource = dataDirSource;
     this.pinned = pinned;
   }
 
@@ -93,7 +104,7 @@ public final class DeltaStore {
     Map<String, Long> byFolder = new LinkedHashMap<>();
     pins.forEach((table, version) -> byFolder.put(table.folder(), version));
     LOG.info("reading published versions {}", byFolder);
-    return new DeltaStore(spark, dataDir, Collections.unmodifiableMap(pins));
+    return new DeltaStore(spark, dataDir, dataDirSource, Collections.unmodifiableMap(pins));
   }
 
   /** The table (at its pinned version on a store {@link #atPublished}), its columns checked. */
@@ -186,6 +197,11 @@ public final class DeltaStore {
             writer(table, df).mode("overwrite").save(path(table));
             return;
           }
+          StructType existing = spark.read().format("delta").load(path(table)).schema();
+          if (!holdsColumnsOf(existing, df.schema())) {
+            throw JobErrors.tableSchemaMismatch(
+                table.folder(), path(table), existing.simpleString(), df.schema().simpleString());
+          }
           writer(table, df).mode("overwrite").option("replaceWhere", predicate).save(path(table));
         });
   }
@@ -229,13 +245,26 @@ public final class DeltaStore {
         .orElse(writer);
   }
 
+  /**
+   * Whether {@code table} has every column of {@code rows} with its type: what Delta requires of a
+   * write without schema changes (columns of the table that the rows lack are written null).
+   */
+  private static boolean holdsColumnsOf(StructType table, StructType rows) {
+    return java.util.Arrays.stream(rows.fields())
+        .allMatch(
+            f ->
+                List.of(table.fieldNames()).contains(f.name())
+                    && TableSchemas.sameIgnoringNullability(
+                        table.apply(f.name()).dataType(), f.dataType()));
+  }
+
   private void check(Table table, Dataset<Row> df) {
     TableSchemas.require(df.schema(), table.requiredColumns(), "rows written to " + table.folder());
   }
 
   private void requireExists(Table table) {
     if (!exists(table)) {
-      throw JobErrors.missingTable(table.folder(), path(table));
+      throw JobErrors.missingTable(table.folder(), path(table), dataDirSource);
     }
   }
 

@@ -6,12 +6,12 @@ import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Each epoch's batches, cut from the training examples shuffled anew for that epoch (see {@link
- * TrainJob#shuffled}); only the current epoch's batches are kept persisted.
+ * TrainJob#shuffled}). They are not persisted: {@link io.twotower.towers.SparkTrainer} reads each
+ * epoch's once and keeps the batches as objects for that epoch.
  */
 final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
 
@@ -22,7 +22,6 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
   private final TowerConfig towerConfig;
   private final int batchSize;
   private final MixedNegativeDraws negatives;
-  private JavaRDD<MultiDataSet> current;
 
   EpochBatches(
       Dataset<Row> examples,
@@ -56,36 +55,24 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     return batchSize + negatives.count();
   }
 
-  /** The batches of {@code epoch} (0-based), persisted; the previous epoch's are released. */
+  /** The batches of {@code epoch} (0-based). */
   @Override
   public JavaRDD<MultiDataSet> apply(int epoch) {
-    release();
     // Locals, so that the partition function captures them and not this (not serializable).
     TowerInputs inputs = this.inputs;
     TowerConfig towerConfig = this.towerConfig;
     int batchSize = this.batchSize;
     MixedNegativeDraws negatives = this.negatives;
-    current =
-        TrainJob.shuffled(examples, partitions, seed, epoch)
-            .toJavaRDD()
-            .mapPartitionsWithIndex(
-                (partition, rows) ->
-                    new TowerBatches(
-                        rows,
-                        inputs,
-                        new TowerBatcher(towerConfig),
-                        batchSize,
-                        batch -> negatives.forBatch(epoch, partition, batch)),
-                false)
-            .persist(StorageLevel.MEMORY_AND_DISK_SER());
-    return current;
-  }
-
-  /** Releases the last epoch's batches. */
-  void release() {
-    if (current != null) {
-      current.unpersist(false);
-      current = null;
-    }
+    return TrainJob.shuffled(examples, partitions, seed, epoch)
+        .toJavaRDD()
+        .mapPartitionsWithIndex(
+            (partition, rows) ->
+                new TowerBatches(
+                    rows,
+                    inputs,
+                    new TowerBatcher(towerConfig),
+                    batchSize,
+                    batch -> negatives.forBatch(epoch, partition, batch)),
+            false);
   }
 }

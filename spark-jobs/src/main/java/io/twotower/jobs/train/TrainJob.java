@@ -15,6 +15,7 @@ import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobErrors;
 import io.twotower.jobs.ProgressReporter;
 import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.config.Redaction;
 import io.twotower.jobs.config.TrainConfig;
 import io.twotower.jobs.features.TrainingWindow;
 import io.twotower.jobs.features.Vocabulary;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -146,7 +148,6 @@ public final class TrainJob {
             train.checkpointEvery());
     Fit fit =
         fit(store, train, () -> startModel(towerConfig, parent), batches, epochEnd, checkpoints);
-    batches.release();
     examples.unpersist(false);
 
     Lineage lineage =
@@ -290,8 +291,7 @@ public final class TrainJob {
             rowsPerBatch,
             train.averagingFrequency(),
             train.epochs(),
-            train.splitsPerEpoch(),
-            train.seed());
+            train.splitsPerEpoch());
     double[] lastLoss = {Double.NaN};
     TrainingProgress recorded = new TrainingProgress();
     ProgressReporter.Training progress =
@@ -353,7 +353,12 @@ public final class TrainJob {
     metadata.put("examples", count);
     metadata.put("train_seconds", fit.seconds());
     metadata.put("final_loss", fit.finalLoss());
-    metadata.put("config", config.raw().root().unwrapped());
+    // The config as trained, minus secrets (e.g. an S3 key in spark.conf): the metadata is read by
+    // whoever may read the model, and is copied with it.
+    Pattern secrets =
+        Pattern.compile(
+            store.spark().conf().get("spark.redaction.regex", Redaction.SPARK_DEFAULT_REGEX));
+    metadata.put("config", Redaction.redact(config.raw(), secrets).root().unwrapped());
     String json =
         ConfigValueFactory.fromMap(metadata)
             .render(ConfigRenderOptions.concise().setFormatted(true));

@@ -93,6 +93,8 @@ class BenchTrainingTest {
         .isEqualTo(Category.SHUFFLE);
     assertThat(StageTimes.category("fold at SparkTrainer.java:242", false))
         .isEqualTo(Category.BATCHES);
+    assertThat(StageTimes.category("collect at EpochRounds.java:58", false))
+        .isEqualTo(Category.BATCHES);
     assertThat(StageTimes.category("collectAsList at TrainJob.java:242", false))
         .isEqualTo(Category.OTHER);
   }

@@ -88,15 +88,16 @@ record EventLog(List<Task> tasks, List<Executor> added, List<Executor> removed) 
 
   /**
    * Whether the running application's event log (the {@code .inprogress} file in {@code events})
-   * shows a job with an averaging round submitted after {@code since} (epoch ms). The driver
-   * flushes the log at every job start, so this is seen while the round's tasks run.
+   * shows a job submitted after {@code since} (epoch ms) with a stage whose name contains {@code
+   * stage} (e.g. {@link #FIT_STAGE}, an averaging round; "" for any job). The driver flushes the
+   * log at every job start, so this is seen while the job's tasks start.
    */
-  static boolean fitRoundStartedSince(Path events, long since) throws IOException {
+  static boolean jobStartedSince(Path events, long since, String stage) throws IOException {
     ObjectMapper json = new ObjectMapper();
     try (var files = Files.list(events)) {
       for (Path file : files.toList()) {
         for (String line : Files.readAllLines(file, UTF_8)) {
-          if (!line.contains("\"SparkListenerJobStart\"") || !line.contains(FIT_STAGE)) {
+          if (!line.contains("\"SparkListenerJobStart\"") || !line.contains(stage)) {
             continue;
           }
           JsonNode event;

@@ -1,5 +1,9 @@
 package io.twotower.jobs.cluster;
 
+import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.map_entries;
+import static org.apache.spark.sql.functions.min;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.twotower.jobs.DateRange;
@@ -14,84 +18,142 @@ import io.twotower.jobs.features.FeaturesJob;
 import io.twotower.jobs.ingest.IngestJob;
 import io.twotower.jobs.sampling.SamplingJob;
 import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Table;
+import io.twotower.jobs.tables.Table.Columns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.util.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Kills one executor JVM (SIGKILL, as the kernel's OOM killer would) while {@code train} runs on
- * the two-worker standalone cluster. What happens, and what the tests assert: the Worker reports
- * the exit, the Master starts a replacement executor, Spark runs the lost tasks again (DL4J fits
- * the lost partition again from the parameters broadcast for that round), and the run finishes with
- * every split trained and a model that beats popularity.
+ * Kills executor JVMs (SIGKILL, as the kernel's OOM killer would) while the pipeline runs on the
+ * two-worker standalone cluster: one in each of features, sampling, training and evaluation, in one
+ * run. What happens, and what the tests assert: the Worker reports the exit, the Master starts a
+ * replacement executor, Spark runs the lost tasks again (and recomputes shuffle output the dead
+ * executor held; in training DL4J fits the lost partition again from the parameters broadcast for
+ * that round), and the run finishes with the tables an undisturbed run writes (ingest, features and
+ * sampling, made again here in the test's own session), every split trained, a model that beats
+ * popularity and the evaluation an undisturbed evaluation of that model gives.
  */
 class ExecutorKillIT {
 
   static final Path WORK = Path.of("target/cluster-it/ExecutorKillIT").toAbsolutePath();
   static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
-  /** The first split of epoch 2: both executors have trained and 14 of 16 rounds are to come. */
-  static final Pattern MID_TRAINING = Pattern.compile("train: epoch 2/\\d+ split 1/");
+  /**
+   * Where each executor dies: after the stage's first progress line, as soon as the next Spark job
+   * starts (for training, the next averaging round after the first split of epoch 2, when both
+   * executors have trained and 14 of 16 rounds are to come).
+   */
+  static final Map<String, Pattern> KILLS = new LinkedHashMap<>();
+
+  static {
+    KILLS.put("features", Pattern.compile("== \\[2/6\\] features =="));
+    KILLS.put("sampling", Pattern.compile("== \\[3/6\\] sampling =="));
+    KILLS.put("train", Pattern.compile("train: epoch 2/\\d+ split 1/"));
+    KILLS.put("evaluate", Pattern.compile("== \\[5/6\\] evaluate =="));
+  }
+
+  /** The tables ingest, features and sampling write, compared with an undisturbed run's. */
+  static final List<Table> BEFORE_TRAINING =
+      List.of(
+          Table.EVENTS,
+          Table.ITEMS,
+          Table.USERS,
+          Table.QUARANTINE,
+          Table.VOCABULARIES,
+          Table.ITEM_FEATURES,
+          Table.TRAINING_EXAMPLES,
+          Table.ITEM_SAMPLING_PROBABILITY);
+
+  /** A kill: which executor, in which stage, after which line, when (epoch ms). */
+  record Kill(String stage, String executor, String after, long at) {}
 
   @SparkTestSession static SparkSession spark;
   static LocalCluster cluster;
-  static DeltaStore store;
-  static JobConfig config;
-  static Submission train;
-  static String killedExecutor;
-  static long killedAt;
+  static DeltaStore undisturbed;
+  static DeltaStore killed;
+  static Submission pipeline;
+  static final List<Kill> kills = new ArrayList<>();
   static RecallReport recall;
 
   @BeforeAll
-  static void killAnExecutorWhileTraining() throws Exception {
+  static void killAnExecutorInEachStage() throws Exception {
     // A cluster left running by an aborted earlier run keeps its pid files here: stop it first.
     LocalCluster.stopLeftovers(WORK.resolve("local-cluster"));
     Utils.deleteRecursively(WORK.toFile());
     Path data = Files.createDirectories(WORK.resolve("data"));
-    Map<String, String> settings = new LinkedHashMap<>(LocalCluster.SMALL);
-    settings.put("data-dir", data.toString());
-    config = JobConfig.from(ConfigLoader.load(null, settings));
-    store = new DeltaStore(spark, config.dataDir());
-    // The tables train reads, written here: the cluster's part is training.
-    IngestJob.run(store, config, DateRange.ALL);
-    FeaturesJob.run(store, config, DateRange.ALL);
-    SamplingJob.run(store, config, DateRange.ALL);
+    JobConfig reference = config(Files.createDirectories(WORK.resolve("undisturbed")));
+    undisturbed = new DeltaStore(spark, reference.dataDir());
+    killed = new DeltaStore(spark, config(data).dataDir());
+    // The undisturbed run of the stages before training, here: a second cluster run would cost a
+    // cluster's worth of time, and the same stages in one session must agree with it anyway.
+    IngestJob.run(undisturbed, reference, DateRange.ALL);
+    FeaturesJob.run(undisturbed, reference, DateRange.ALL);
+    SamplingJob.run(undisturbed, reference, DateRange.ALL);
 
     cluster = LocalCluster.start(WORK.resolve("local-cluster"));
-    train =
-        LocalCluster.submit(
-            cluster.masterUrl(),
-            WORK.resolve("cluster-train"),
-            LocalCluster.smallRun("train", data));
-    Optional<String> line = train.awaitLine(MID_TRAINING, RUN_TIMEOUT);
-    assertThat(line).as("a progress line of epoch 2 before the run ended").isPresent();
-    // Then the next averaging round: killed now, the executor dies inside a fit task.
-    long lineSeenAt = System.currentTimeMillis();
-    while (!EventLog.fitRoundStartedSince(train.events(), lineSeenAt)
-        && train.process().isAlive()
-        && System.currentTimeMillis() < lineSeenAt + 60_000) {
+    pipeline =
+        cluster.submit(WORK.resolve("cluster-pipeline"), LocalCluster.smallRun("pipeline", data));
+    for (Map.Entry<String, Pattern> kill : KILLS.entrySet()) {
+      kills.add(killDuring(kill.getKey(), kill.getValue()));
+    }
+    pipeline.await(RUN_TIMEOUT);
+    cluster.close();
+    // The cluster's model evaluated again, undisturbed, to compare with its disturbed evaluation.
+    recall = EvaluateJob.run(killed, config(data), DateRange.ALL);
+  }
+
+  private static JobConfig config(Path dataDir) {
+    Map<String, String> settings = new LinkedHashMap<>(LocalCluster.SMALL);
+    settings.put("data-dir", dataDir.toString());
+    return JobConfig.from(ConfigLoader.load(null, settings));
+  }
+
+  /**
+   * Waits for {@code line}, then for the next Spark job (the driver flushes the event log at every
+   * job start, so its tasks are starting or running), and kills the first of the two executors.
+   */
+  private static Kill killDuring(String stage, Pattern line) throws Exception {
+    Optional<String> seen = pipeline.awaitLine(line, RUN_TIMEOUT);
+    assertThat(seen).as("the line that starts %s, before the run ended", stage).isPresent();
+    long seenAt = System.currentTimeMillis();
+    String job = stage.equals("train") ? EventLog.FIT_STAGE : "";
+    while (!EventLog.jobStartedSince(pipeline.events(), seenAt, job)
+        && pipeline.process().isAlive()
+        && System.currentTimeMillis() < seenAt + 60_000) {
       Thread.sleep(50);
     }
+    // The replacement for an earlier kill may still be starting.
     Map<String, ProcessHandle> executors = cluster.executors();
-    assertThat(executors).as("the application's executor JVMs").hasSize(2);
-    killedExecutor = executors.keySet().stream().sorted().findFirst().orElseThrow();
-    killedAt = System.currentTimeMillis();
-    assertThat(executors.get(killedExecutor).destroyForcibly()).isTrue();
-    System.out.println(
-        "ExecutorKillIT: killed executor " + killedExecutor + " after \"" + line.get() + "\"");
-    train.await(RUN_TIMEOUT);
-    cluster.close();
-    recall = EvaluateJob.run(store, config, DateRange.ALL);
+    while (executors.size() < 2 && System.currentTimeMillis() < seenAt + 60_000) {
+      Thread.sleep(100);
+      executors = cluster.executors();
+    }
+    assertThat(executors).as("the application's executor JVMs in %s", stage).hasSize(2);
+    String victim = executors.keySet().stream().sorted().findFirst().orElseThrow();
+    long at = System.currentTimeMillis();
+    assertThat(executors.get(victim).destroyForcibly()).isTrue();
+    System.out.printf(
+        "ExecutorKillIT: killed executor %s in %s, %d ms after \"%s\"%n",
+        victim, stage, at - seenAt, seen.get());
+    return new Kill(stage, victim, seen.get(), at);
   }
 
   @AfterAll
@@ -102,36 +164,38 @@ class ExecutorKillIT {
   }
 
   @Test
-  void theMasterReplacedTheKilledExecutorAndTheReplacementTrained() throws Exception {
-    EventLog log = train.eventLog();
+  void theMasterReplacedEveryKilledExecutorAndTheReplacementsWorked() throws Exception {
+    EventLog log = pipeline.eventLog();
     System.out.println("ExecutorKillIT: executors removed " + log.removed());
     System.out.println("ExecutorKillIT: tasks that did not succeed " + log.failedTasks());
     System.out.println("ExecutorKillIT: executors added " + log.added());
-    System.out.println(
-        "ExecutorKillIT: fit tasks per executor after the kill "
-            + log.fitTasksByExecutor(killedAt));
-    assertThat(log.removed())
-        .singleElement()
-        .satisfies(
-            removed -> {
-              assertThat(removed.id()).isEqualTo(killedExecutor);
-              // 137 = 128 + SIGKILL: the Worker saw its executor killed, not a Spark failure.
-              assertThat(removed.reason()).contains("exited with code 137");
-            });
-    List<String> replacements =
-        log.added().stream().filter(e -> e.at() >= killedAt).map(EventLog.Executor::id).toList();
-    assertThat(replacements).as("executors added after the kill").hasSize(1);
-    assertThat(log.fitTasksByExecutor(killedAt))
-        .as("fit tasks that succeeded after the kill, per executor")
-        .containsKey(replacements.get(0))
-        .doesNotContainKey(killedExecutor);
-    // The kill caught the executor at work (measured: inside an averaging round's fit task, the
-    // "treeAggregate at ParameterAveragingTrainingMaster" stage; once, killed after the line
-    // without waiting for the round, in the count that precedes it), and Spark ran that task again.
+    assertThat(log.removed()).hasSize(kills.size());
+    for (int i = 0; i < kills.size(); i++) {
+      Kill kill = kills.get(i);
+      EventLog.Executor removed = log.removed().get(i);
+      assertThat(removed.id())
+          .as("executor removed in %s", kill.stage())
+          .isEqualTo(kill.executor());
+      // 137 = 128 + SIGKILL: the Worker saw its executor killed, not a Spark failure.
+      assertThat(removed.reason()).contains("exited with code 137");
+      long next = i + 1 < kills.size() ? kills.get(i + 1).at() : Long.MAX_VALUE;
+      assertThat(log.added())
+          .as("a replacement started after the kill in %s", kill.stage())
+          .anyMatch(e -> e.at() >= kill.at() && e.at() < next);
+    }
+    // Each replacement ran tasks: the last two executors added did all the fit tasks after the
+    // training kill but the surviving one's.
+    Kill train = kills.get(2);
+    assertThat(log.fitTasksByExecutor(train.at()))
+        .as("fit tasks that succeeded after the kill in training, per executor")
+        .doesNotContainKey(train.executor())
+        .isNotEmpty();
+    // The training kill caught an executor inside an averaging round (measured: always, as the
+    // rounds' fit tasks are long), and Spark ran that task again.
     assertThat(log.failedTasks())
         .anySatisfy(
             t -> {
-              assertThat(t.executorId()).isEqualTo(killedExecutor);
+              assertThat(t.executorId()).isEqualTo(train.executor());
               assertThat(t.reason()).isEqualTo("ExecutorLostFailure");
             });
     // What failed, failed for the lost JVM (ExecutorLostFailure, or FetchFailed for shuffle
@@ -140,11 +204,51 @@ class ExecutorKillIT {
   }
 
   @Test
-  void everySplitTrainedAndTheModelBeatsPopularity() throws Exception {
-    List<Split> splits = train.splits();
+  void ingestFeaturesAndSamplingWroteWhatAnUndisturbedRunWrites() {
+    Map<String, Long> rows = new TreeMap<>();
+    for (Table table : BEFORE_TRAINING) {
+      Dataset<Row> expected = comparable(undisturbed.read(table));
+      Dataset<Row> actual = comparable(killed.read(table));
+      rows.put(table.name(), actual.count());
+      assertThat(actual.exceptAll(expected).count())
+          .as("rows only in the killed run's %s", table)
+          .isZero();
+      assertThat(expected.exceptAll(actual).count())
+          .as("rows only in the undisturbed run's %s", table)
+          .isZero();
+    }
+    System.out.println("ExecutorKillIT: identical tables, rows " + rows);
+    assertThat(rows.get(Table.TRAINING_EXAMPLES.name())).isGreaterThan(1000);
+  }
+
+  /**
+   * A table without the time it was written at, which no two runs share, and with each map column
+   * as its sorted entries (set operations such as except take no maps).
+   */
+  private static Dataset<Row> comparable(Dataset<Row> table) {
+    List<String> times = List.of(Columns.QUARANTINED_AT, Columns.RECORDED_AT, Columns.EVALUATED_AT);
+    Dataset<Row> comparable =
+        table.drop(Arrays.stream(table.columns()).filter(times::contains).toArray(String[]::new));
+    for (StructField field : comparable.schema().fields()) {
+      if (field.dataType() instanceof MapType) {
+        comparable =
+            comparable.withColumn(field.name(), array_sort(map_entries(col(field.name()))));
+      }
+    }
+    return comparable;
+  }
+
+  @Test
+  void everySplitTrainedTheModelBeatsPopularityAndItsEvaluationIsAnUndisturbedOnes() {
+    List<Split> splits;
+    try {
+      splits = pipeline.splits();
+      assertThat(pipeline.output()).anyMatch(l -> l.contains("== pipeline done"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     assertThat(splits).hasSize(8 * 2);
     assertThat(splits).allSatisfy(s -> assertThat(s.loss()).isFinite());
-    assertThat(train.output()).anyMatch(l -> l.contains("== train done"));
     System.out.println("ExecutorKillIT: " + recall.methods());
     // Measured without a kill on the same data: two-tower 0.150 / 0.443 / 0.573 at K = 10, 50,
     // 100, popularity 0.120 / 0.357 / 0.543; the killed run reached the same numbers. A run that
@@ -155,5 +259,32 @@ class ExecutorKillIT {
           .as("Recall@%d, two-tower vs popularity", k)
           .isGreaterThan(recall.recall(EvaluateJob.POPULARITY, k));
     }
+    // The evaluation the cluster wrote while an executor died, and this undisturbed one of the
+    // same model: the same rows (method, split, K, Recall@K, queries) for every method.
+    Dataset<Row> evaluations = killed.read(Table.EVALUATIONS);
+    assertThat(evaluations.select(Columns.MODEL_ID).distinct().collectAsList())
+        .singleElement()
+        .satisfies(row -> assertThat(row.getString(0)).isEqualTo(recall.modelId()));
+    List<String> ids =
+        evaluations
+            .groupBy(Columns.EVALUATION_ID)
+            .agg(min(Columns.EVALUATED_AT).as("at"))
+            .orderBy("at")
+            .collectAsList()
+            .stream()
+            .map(row -> row.getString(0))
+            .toList();
+    assertThat(ids).as("evaluations: the cluster's, then this test's").hasSize(2);
+    Dataset<Row> onCluster =
+        comparable(evaluations.where(col(Columns.EVALUATION_ID).equalTo(ids.get(0))))
+            .drop(Columns.EVALUATION_ID);
+    Dataset<Row> here =
+        comparable(evaluations.where(col(Columns.EVALUATION_ID).equalTo(ids.get(1))))
+            .drop(Columns.EVALUATION_ID);
+    assertThat(onCluster.count()).isGreaterThan(3);
+    assertThat(onCluster.exceptAll(here).count())
+        .as("evaluation rows only on the cluster")
+        .isZero();
+    assertThat(here.exceptAll(onCluster).count()).as("evaluation rows only here").isZero();
   }
 }

@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,10 @@ import java.util.stream.Collectors;
  * spark-jobs/bin/local-cluster}, and spark-submit runs of the shaded jar against it with the
  * README's own command line: the README's "Cluster" section defines {@code SUBMIT="..."}, and
  * {@link #submit} runs that definition as written, in bash, from the repository's root.
+ *
+ * <p>The cluster runs with Spark authentication: each start makes up a random secret and hands it
+ * to the script in {@code SPARK_AUTH_SECRET}, as the README's user exports it; {@link #submit(Path,
+ * List)} gives it to the driver the same way.
  *
  * <p>The script installs Spark (the pyspark wheel) into {@code spark-jobs/target/venv-pyspark}
  * once; every test class that starts a cluster shares it. {@link #close} stops the cluster; a
@@ -63,13 +69,18 @@ final class LocalCluster implements AutoCloseable {
 
   private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
 
+  /** The variable the script and the driver read the cluster's secret from. */
+  static final String SECRET_VARIABLE = "SPARK_AUTH_SECRET";
+
   private final Path dir;
   private final String masterUrl;
+  private final String secret;
   private final Thread stopOnExit;
 
-  private LocalCluster(Path dir, String masterUrl) {
+  private LocalCluster(Path dir, String masterUrl, String secret) {
     this.dir = dir;
     this.masterUrl = masterUrl;
+    this.secret = secret;
     this.stopOnExit = new Thread(this::stop, "local-cluster-stop");
     Runtime.getRuntime().addShutdownHook(stopOnExit);
   }
@@ -82,8 +93,9 @@ final class LocalCluster implements AutoCloseable {
   static LocalCluster start(Path dir) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Path out = dir.resolveSibling(dir.getFileName() + "-start.out");
+    String secret = newSecret();
     try {
-      int exit = script("start", dir, out, START_TIMEOUT);
+      int exit = script("start", dir, out, START_TIMEOUT, Map.of(SECRET_VARIABLE, secret));
       List<String> lines = Files.readAllLines(out, UTF_8);
       String url = lines.isEmpty() ? "" : lines.get(lines.size() - 1).trim();
       if (exit != 0 || !url.startsWith("spark://127.0.0.1:")) {
@@ -95,9 +107,10 @@ final class LocalCluster implements AutoCloseable {
                 + "\n"
                 + Files.readString(errorFile(out), UTF_8));
       }
-      return new LocalCluster(dir, url);
+      return new LocalCluster(dir, url, secret);
     } catch (IOException | RuntimeException | InterruptedException e) {
-      script("stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT);
+      script(
+          "stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT, Map.of());
       throw e;
     }
   }
@@ -105,12 +118,30 @@ final class LocalCluster implements AutoCloseable {
   /** Stops a cluster that an earlier, aborted run may have left running under {@code dir}. */
   static void stopLeftovers(Path dir) throws IOException, InterruptedException {
     if (Files.isDirectory(dir)) {
-      script("stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT);
+      script(
+          "stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT, Map.of());
     }
   }
 
   String masterUrl() {
     return masterUrl;
+  }
+
+  /** The secret this cluster was started with (32 hex digits, new for every start). */
+  String secret() {
+    return secret;
+  }
+
+  /** A random token of 32 hex digits, as {@code openssl rand -hex 16} would make. */
+  static String newSecret() {
+    byte[] bytes = new byte[16];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** {@link #submit(String, Path, List, Map)} to this cluster, with its secret exported. */
+  Submission submit(Path runDir, List<String> args) throws IOException {
+    return submit(masterUrl, runDir, args, Map.of(SECRET_VARIABLE, secret));
   }
 
   /** The workers' work folders: each executor runs (and writes its stdout/stderr) below them. */
@@ -135,20 +166,45 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The executor's {@code --executor-id}, from {@code /proc/PID/cmdline}: the JDK's {@code
+   * commandLine()} reads only the first page of it, and the executors' JVM options fill more.
+   */
   private static String executorId(ProcessHandle executor) {
-    Matcher id =
-        Pattern.compile("--executor-id (\\S+)").matcher(executor.info().commandLine().orElse(""));
+    String commandLine;
+    try {
+      commandLine =
+          Files.readString(Path.of("/proc", Long.toString(executor.pid()), "cmdline"), UTF_8)
+              .replace('\0', ' ');
+    } catch (IOException gone) {
+      commandLine = "";
+    }
+    Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(commandLine);
     return id.find() ? id.group(1) : "pid " + executor.pid();
   }
 
   /**
    * Starts {@code $SUBMIT args...} with the README's definition of SUBMIT and the given master
-   * (this cluster's URL, or e.g. {@code local[2]}). The run's stdout and stderr go to {@code
+   * (this cluster's URL, or e.g. {@code local[2]}), {@code environment} added to the environment
+   * (which has no {@code SPARK_AUTH_SECRET} otherwise). The run's stdout and stderr go to {@code
    * runDir}; Spark's event log to {@code runDir/events}, set as system properties of the driver
    * through SPARK_SUBMIT_OPTS, so that the command line stays the README's (its --properties-file
    * replaces any spark-defaults.conf of SPARK_CONF_DIR).
    */
-  static Submission submit(String master, Path runDir, List<String> args) throws IOException {
+  static Submission submit(
+      String master, Path runDir, List<String> args, Map<String, String> environment)
+      throws IOException {
+    return submit(readmeSubmitDefinition(), master, runDir, args, environment);
+  }
+
+  /** {@link #submit(String, Path, List, Map)} with another definition of SUBMIT. */
+  static Submission submit(
+      String definition,
+      String master,
+      Path runDir,
+      List<String> args,
+      Map<String, String> environment)
+      throws IOException {
     Path events = Files.createDirectories(runDir.resolve("events"));
     String script =
         "set -euo pipefail\n"
@@ -156,7 +212,7 @@ final class LocalCluster implements AutoCloseable {
             + "MASTER="
             + quoted(master)
             + "\n"
-            + readmeSubmitDefinition()
+            + definition
             + "\n"
             + "$SUBMIT "
             + args.stream().map(LocalCluster::quoted).collect(Collectors.joining(" "))
@@ -174,6 +230,8 @@ final class LocalCluster implements AutoCloseable {
             "-Dspark.eventLog.enabled=true -Dspark.eventLog.dir=" + events.toUri());
     // local[2] trains in the driver: one OpenMP thread per task there too, as on the executors.
     builder.environment().put("OMP_NUM_THREADS", "1");
+    builder.environment().remove(SECRET_VARIABLE);
+    builder.environment().putAll(environment);
     return new Submission(builder.start(), runDir, events);
   }
 
@@ -234,7 +292,8 @@ final class LocalCluster implements AutoCloseable {
 
   private void stop() {
     try {
-      script("stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT);
+      script(
+          "stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT, Map.of());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -242,7 +301,8 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static int script(String command, Path dir, Path out, Duration timeout)
+  private static int script(
+      String command, Path dir, Path out, Duration timeout, Map<String, String> environment)
       throws IOException, InterruptedException {
     ProcessBuilder builder =
         new ProcessBuilder(SCRIPT.toString(), command)
@@ -250,6 +310,7 @@ final class LocalCluster implements AutoCloseable {
             .redirectOutput(out.toFile())
             .redirectError(errorFile(out).toFile());
     builder.environment().put("LOCAL_CLUSTER_DIR", dir.toString());
+    builder.environment().putAll(environment);
     Process process = builder.start();
     if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
       process.destroyForcibly();
@@ -350,12 +411,17 @@ final class LocalCluster implements AutoCloseable {
 
     /** Spark's event log of the run (one application per run folder). */
     EventLog eventLog() throws IOException {
+      return EventLog.read(eventLogFile());
+    }
+
+    /** The file of {@link #eventLog}. */
+    Path eventLogFile() throws IOException {
       try (var files = Files.list(events)) {
         List<Path> logs = files.filter(Files::isRegularFile).toList();
         if (logs.size() != 1) {
           throw new AssertionError("expected one event log in " + events + ", found " + logs);
         }
-        return EventLog.read(logs.get(0));
+        return logs.get(0);
       }
     }
 

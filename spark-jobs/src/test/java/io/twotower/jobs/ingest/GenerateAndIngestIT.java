@@ -53,7 +53,8 @@ class GenerateAndIngestIT {
                 raw.resolve("items").toString()));
     DeltaStore viaFiles = new DeltaStore(spark, generic.dataDir());
     GenerateJob.run(viaFiles, generic, DateRange.ALL);
-    IngestReport report = IngestJob.ingest(viaFiles, IngestJob.read(spark, generic), DateRange.ALL);
+    IngestReport report =
+        IngestJob.ingest(viaFiles, IngestJob.read(spark, generic), DateRange.ALL, generic.ingest());
 
     // Synthetic logs have no bad rows; 200 users x Poisson(20) ~ 4,000 events over 5 days.
     assertThat(report.eventsQuarantined()).isEmpty();

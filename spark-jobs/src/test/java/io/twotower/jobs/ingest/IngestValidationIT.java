@@ -69,7 +69,12 @@ class IngestValidationIT {
 
   @Test
   void quarantinesEachBadRowWithItsReason() {
-    ValidatedLog log = IngestValidation.validate(GenericSource.read(spark, source), DateRange.ALL);
+    ValidatedLog log =
+        IngestValidation.validate(
+            GenericSource.read(spark, source),
+            DateRange.ALL,
+            IngestBounds.DEFAULTS,
+            IngestBounds.NOW);
 
     // 1767261600 = 2026-01-01 10:00:00 UTC; "2026-01-02 08:00:00" has no zone: UTC (the session's).
     assertThat(rows(log.events(), "user_id", "item_id", "CAST(ts AS STRING)", "engagement", "dt"))
@@ -90,7 +95,7 @@ class IngestValidationIT {
             "missing user_id||a|2026-01-01T10:00:00Z|1",
             "negative, NaN or infinite engagement|u4|a|2026-01-01T10:00:00Z|-1",
             "negative, NaN or infinite engagement|u4|b|2026-01-01T10:00:00Z|NaN",
-            "timestamp out of range|u3|b|1767261600000|1",
+            "timestamp after the run's date plus ingest.future-tolerance|u3|b|1767261600000|1",
             "unknown item|u4|zz|2026-01-01T10:00:00Z|1");
     // The first "b" row is kept; " c2 " and "x| |z" are trimmed; an empty list is an empty array.
     assertThat(rows(log.items(), "item_id", "channel", "array_join(topics, ',')"))
@@ -102,8 +107,12 @@ class IngestValidationIT {
   @Test
   void writesTablesAndQuarantineAndRerunsChangeNothing() {
     DeltaStore store = new DeltaStore(spark, scratch.resolve("rerun"));
-    IngestReport first = IngestJob.ingest(store, GenericSource.read(spark, source), DateRange.ALL);
-    IngestReport second = IngestJob.ingest(store, GenericSource.read(spark, source), DateRange.ALL);
+    IngestReport first =
+        IngestJob.ingest(
+            store, GenericSource.read(spark, source), DateRange.ALL, IngestBounds.ANY_SHARE_BAD);
+    IngestReport second =
+        IngestJob.ingest(
+            store, GenericSource.read(spark, source), DateRange.ALL, IngestBounds.ANY_SHARE_BAD);
 
     assertThat(second).isEqualTo(first);
     assertThat(first.eventsRead()).isEqualTo(15);
@@ -117,7 +126,7 @@ class IngestValidationIT {
                 "missing or unparsable timestamp", 2L,
                 "missing user_id", 1L,
                 "negative, NaN or infinite engagement", 2L,
-                "timestamp out of range", 1L,
+                "timestamp after the run's date plus ingest.future-tolerance", 1L,
                 "unknown item", 1L));
     assertThat(first.itemsQuarantined())
         .containsExactlyInAnyOrderEntriesOf(Map.of("duplicate item_id", 1L, "missing item_id", 1L));
@@ -146,12 +155,17 @@ class IngestValidationIT {
   @Test
   void aDateRangeRewritesOnlyItsDays() {
     DeltaStore store = new DeltaStore(spark, scratch.resolve("ranged"));
-    IngestJob.ingest(store, GenericSource.read(spark, source), DateRange.ALL);
+    IngestJob.ingest(
+        store, GenericSource.read(spark, source), DateRange.ALL, IngestBounds.ANY_SHARE_BAD);
     long version = store.version(Table.EVENTS);
 
     DateRange secondDay = DateRange.day(LocalDate.parse("2026-01-02"));
-    IngestReport report = IngestJob.ingest(store, GenericSource.read(spark, source), secondDay);
-    IngestReport again = IngestJob.ingest(store, GenericSource.read(spark, source), secondDay);
+    IngestReport report =
+        IngestJob.ingest(
+            store, GenericSource.read(spark, source), secondDay, IngestBounds.ANY_SHARE_BAD);
+    IngestReport again =
+        IngestJob.ingest(
+            store, GenericSource.read(spark, source), secondDay, IngestBounds.ANY_SHARE_BAD);
 
     // In range: u2's two events, plus the two rows without a day (bad timestamps).
     assertThat(report.eventsRead()).isEqualTo(4);

@@ -35,7 +35,11 @@ class MovieLensSourceIT {
     DeltaStore store = new DeltaStore(spark, scratch.resolve("ml-latest-small"));
 
     IngestReport report =
-        IngestJob.ingest(store, MovieLensSource.read(spark, folder.toString()), DateRange.ALL);
+        IngestJob.ingest(
+            store,
+            MovieLensSource.read(spark, folder.toString()),
+            DateRange.ALL,
+            IngestBounds.DEFAULTS);
 
     // ratings.csv: 100,836 ratings by 610 users of 9,724 movies; movies.csv lists 9,742 movies.
     // Every row is valid: no quarantine.
@@ -91,7 +95,8 @@ class MovieLensSourceIT {
         StandardCharsets.ISO_8859_1);
 
     RawLog raw = MovieLensSource.read(spark, folder.toString());
-    ValidatedLog log = IngestValidation.validate(raw, DateRange.ALL);
+    ValidatedLog log =
+        IngestValidation.validate(raw, DateRange.ALL, IngestBounds.DEFAULTS, IngestBounds.NOW);
 
     // u.data: three users' ratings, all valid; ts 881250949 = 1997-12-04 15:55:49 UTC.
     assertThat(rows(log.events(), "user_id", "item_id", "CAST(ts AS STRING)", "engagement", "dt"))
@@ -123,7 +128,11 @@ class MovieLensSourceIT {
         StandardCharsets.ISO_8859_1);
 
     ValidatedLog log =
-        IngestValidation.validate(MovieLensSource.read(spark, folder.toString()), DateRange.ALL);
+        IngestValidation.validate(
+            MovieLensSource.read(spark, folder.toString()),
+            DateRange.ALL,
+            IngestBounds.DEFAULTS,
+            IngestBounds.NOW);
 
     // 978300760 = 2000-12-31 22:12:40 UTC. Movie 9999 is not in movies.dat: quarantined.
     assertThat(rows(log.events(), "user_id", "item_id", "CAST(ts AS STRING)", "engagement"))
