@@ -227,6 +227,7 @@ class TwoTowerCliTest {
             "simulate-sampling",
             "bench-sampling-aggregate",
             "bench-daily",
+            "bench-soak",
             "bench-training",
             "compare");
     Object compare = cli.getSubcommands().get("compare").getCommand();
