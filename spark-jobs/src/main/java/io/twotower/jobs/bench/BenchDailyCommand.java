@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -125,12 +124,7 @@ public final class BenchDailyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     JobConfig config = config();
-    SparkSession spark = SparkSessions.create(config.spark());
-    try {
-      run(new DeltaStore(spark, config.dataDir()), config);
-    } finally {
-      spark.stop();
-    }
+    SparkSessions.withStore(config, store -> run(store, config));
     return 0;
   }
 

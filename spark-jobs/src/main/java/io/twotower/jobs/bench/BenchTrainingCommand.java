@@ -170,12 +170,7 @@ public final class BenchTrainingCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, String> overrides = overrides();
     JobConfig config = JobConfig.from(ConfigLoader.load(configOptions.configFile(), overrides));
-    SparkSession spark = SparkSessions.create(config.spark());
-    try {
-      run(new DeltaStore(spark, config.dataDir()), config, overrides);
-    } finally {
-      spark.stop();
-    }
+    SparkSessions.withStore(config, store -> run(store, config, overrides));
     return 0;
   }
 

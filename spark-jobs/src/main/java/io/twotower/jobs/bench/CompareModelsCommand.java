@@ -28,7 +28,6 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -120,12 +119,7 @@ public final class CompareModelsCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     List<Map<String, String>> combinations = checkedCombinations();
     JobConfig base = configOptions.load();
-    SparkSession spark = SparkSessions.create(base.spark());
-    try {
-      run(new DeltaStore(spark, base.dataDir()), base, combinations);
-    } finally {
-      spark.stop();
-    }
+    SparkSessions.withStore(base, store -> run(store, base, combinations));
     return 0;
   }
 

@@ -1,7 +1,9 @@
 package io.twotower.jobs.spark;
 
 import io.twotower.jobs.JobErrors;
+import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SparkConfig;
+import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.towers.ComputeBackend;
 import java.util.Optional;
 import org.apache.spark.SparkConf;
@@ -95,5 +97,24 @@ public final class SparkSessions {
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
         .config("spark.sql.session.timeZone", "UTC");
+  }
+
+  /** Work a tool does on the tables under its data-dir. */
+  @FunctionalInterface
+  public interface StoreWork<E extends Exception> {
+    void run(DeltaStore store) throws E;
+  }
+
+  /**
+   * Opens a session for {@code config}, runs {@code work} on the store at its data-dir and stops
+   * the session, whatever the work ends with: the one way the tools outside the stages run.
+   */
+  public static <E extends Exception> void withStore(JobConfig config, StoreWork<E> work) throws E {
+    SparkSession spark = create(config.spark());
+    try {
+      work.run(new DeltaStore(spark, config.dataDir()));
+    } finally {
+      spark.stop();
+    }
   }
 }
