@@ -29,6 +29,13 @@ public record DateRange(LocalDate from, LocalDate to) {
     return from == null && to == null;
   }
 
+  /** Whether the two ranges share a day (ALL shares every day). */
+  public boolean overlaps(DateRange other) {
+    boolean endsBefore = to != null && other.from != null && to.isBefore(other.from);
+    boolean startsAfter = from != null && other.to != null && from.isAfter(other.to);
+    return !endsBefore && !startsAfter;
+  }
+
   /** Whether {@code day} (a DATE column) lies in the range: the filter every job uses. */
   public Column includes(Column day) {
     Column notBefore = from == null ? lit(true) : day.geq(lit(Date.valueOf(from)));

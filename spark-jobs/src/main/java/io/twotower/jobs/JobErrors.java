@@ -196,7 +196,8 @@ public final class JobErrors {
             + " while this one did ("
             + write
             + "); this run's write was refused",
-        "two runs of a stage for the same --date (or two whole-table rewrites) overlapped, and Delta"
+        "two runs for the same --date overlapped (or a writer that is not a stage of this project),"
+            + " and Delta"
             + " refuses the commit that would silently undo the other's: "
             + deltaError.getClass().getSimpleName()
             + ": "
@@ -205,6 +206,18 @@ public final class JobErrors {
             + " other run finish, then rerun this stage for the same --date (a rerun replaces what"
             + " it wrote). Do not start two runs of one stage for the same date",
         deltaError);
+  }
+
+  /** Runs for other dates committed this stage's tables in every one of its attempts. */
+  public static JobException otherDatesKeptCommitting(
+      String stage, DateRange dates, int attempts, Exception last) {
+    return wrap(
+        stage + " (" + dates + ") was refused " + attempts + " times by Delta",
+        "runs of other dates kept committing the tables it rewrites whole; last: "
+            + last.getMessage(),
+        "nothing of this run was published; rerun it when fewer runs overlap (the Airflow DAG runs"
+            + " one day at a time)",
+        last);
   }
 
   /**

@@ -22,8 +22,7 @@ public final class PipelineJob {
     for (int i = 0; i < stages.size(); i++) {
       Stages stage = stages.get(i);
       progress.started(stage.command(), i + 1, stages.size());
-      double seconds =
-          progress.timed(stage.command(), () -> stage.stage().run(store, config, dates));
+      double seconds = progress.timed(stage.command(), () -> stage.run(store, config, dates));
       timings.add(String.format("%-10s %8.1f", stage.command(), seconds));
     }
     // The table is the command's output, not progress: plain stdout.

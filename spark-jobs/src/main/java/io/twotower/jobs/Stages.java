@@ -1,5 +1,7 @@
 package io.twotower.jobs;
 
+import io.twotower.jobs.config.JobConfig;
+import io.twotower.jobs.tables.DeltaStore;
 import java.util.List;
 
 /**
@@ -73,5 +75,17 @@ public enum Stages {
 
   public Stage stage() {
     return stage;
+  }
+
+  /**
+   * Runs the stage as one tagged run, again when a run for other dates committed one of its tables
+   * meanwhile ({@link StageAttempts}); {@code pipeline} does so for each of its stages.
+   */
+  public void run(DeltaStore store, JobConfig config, DateRange dates) {
+    if (this == PIPELINE || this == GENERATE) {
+      stage.run(store, config, dates);
+    } else {
+      StageAttempts.run(command, stage, store, config, dates);
+    }
   }
 }

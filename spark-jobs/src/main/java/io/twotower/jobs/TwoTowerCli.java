@@ -195,8 +195,7 @@ public final class TwoTowerCli implements Runnable {
         DeltaStore store =
             new DeltaStore(spark, jobConfig.dataDir(), configOptions.dataDirSource(jobConfig));
         // Every stage reports its wall time here, once, rather than each job timing itself.
-        ProgressReporter.console()
-            .timed(stage.command(), () -> stage.stage().run(store, jobConfig, dates));
+        ProgressReporter.console().timed(stage.command(), () -> stage.run(store, jobConfig, dates));
         return 0;
       } catch (Exception e) {
         // Spark stopped the session under the stage (a master that refused this driver gives up

@@ -11,6 +11,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -34,6 +35,10 @@ public final class DeltaStore {
   private final String dataDirSource;
   // Tables read at a fixed version instead of the current one (see atPublished).
   private final Map<Table, Long> pinned;
+  // The stage run whose commits this store tags (see forRun), and the version of each table it
+  // committed last; null and empty on a store no run was given.
+  private final RunTag run;
+  private final Map<Table, Long> committed;
 
   public DeltaStore(SparkSession spark, DataLocation dataDir) {
     this(spark, dataDir, "");
@@ -44,15 +49,46 @@ public final class DeltaStore {
    *     data-dir because no config file was found reads like a stage that has not run)
    */
   public DeltaStore(SparkSession spark, DataLocation dataDir, String dataDirSource) {
-    this(spark, dataDir, dataDirSource, Map.of());
+    this(spark, dataDir, dataDirSource, Map.of(), null, new EnumMap<>(Table.class));
   }
 
   private DeltaStore(
-      SparkSession spark, DataLocation dataDir, String dataDirSource, Map<Table, Long> pinned) {
+      SparkSession spark,
+      DataLocation dataDir,
+      String dataDirSource,
+      Map<Table, Long> pinned,
+      RunTag run,
+      Map<Table, Long> committed) {
     this.spark = spark;
     this.dataDir = dataDir;
     this.dataDirSource = dataDirSource;
     this.pinned = pinned;
+    this.run = run;
+    this.committed = committed;
+  }
+
+  /**
+   * This store for one run of a stage: every commit carries {@code run} in its Delta userMetadata,
+   * and a commit Delta refuses because only runs for other dates committed the table meanwhile
+   * throws {@link OtherDatesCommitted} (the stage may run again) instead of the conflict error.
+   */
+  public DeltaStore forRun(RunTag run) {
+    return new DeltaStore(
+        spark,
+        dataDir,
+        dataDirSource,
+        pinned,
+        run,
+        Collections.synchronizedMap(new EnumMap<>(Table.class)));
+  }
+
+  /**
+   * The version of {@code table} this run committed last, or empty when it committed none (or the
+   * store is not a run's): what {@link StageCommits#publish} names, rather than the table's head,
+   * which may already be another run's commit.
+   */
+  public Optional<Long> committedVersion(Table table) {
+    return Optional.ofNullable(committed.get(table));
   }
 
   /** A store in a local folder (tests and local tools). */
@@ -104,7 +140,8 @@ public final class DeltaStore {
     Map<String, Long> byFolder = new LinkedHashMap<>();
     pins.forEach((table, version) -> byFolder.put(table.folder(), version));
     LOG.info("reading published versions {}", byFolder);
-    return new DeltaStore(spark, dataDir, dataDirSource, Collections.unmodifiableMap(pins));
+    return new DeltaStore(
+        spark, dataDir, dataDirSource, Collections.unmodifiableMap(pins), run, committed);
   }
 
   /** The table (at its pinned version on a store {@link #atPublished}), its columns checked. */
@@ -220,15 +257,56 @@ public final class DeltaStore {
 
   /**
    * Runs one write (one Delta commit). Delta commits optimistically and refuses one that conflicts
-   * with a commit made since the write read the table (another run of the same days, or another
-   * whole-table rewrite): that becomes a clear error instead of Delta's.
+   * with a commit made since the write read the table. When every commit since then was made by a
+   * run for other dates (two days' features both rewriting vocabularies), nothing of theirs is
+   * undone by running this stage again on their result: {@link OtherDatesCommitted}. Otherwise
+   * (another run for the same dates, or a writer that left no tag) it is the clear conflict error.
    */
   private void commit(Table table, String write, Runnable save) {
+    long before = run != null && exists(table) ? headVersion(table) : -1;
     try {
       save.run();
     } catch (DeltaConcurrentModificationException e) {
+      Optional<List<RunTag>> others = run == null ? Optional.empty() : writersAfter(table, before);
+      if (others.isPresent()
+          && !others.get().isEmpty()
+          && others.get().stream().noneMatch(other -> other.dates().overlaps(run.dates()))) {
+        throw new OtherDatesCommitted(table.folder(), others.get(), e);
+      }
       throw JobErrors.concurrentWrite(table.folder(), path(table), write, e);
     }
+    if (run != null) {
+      committed.put(table, versionCommittedBy(run, table));
+    }
+  }
+
+  /** The runs that made the table's commits after {@code version}; empty if one was untagged. */
+  private Optional<List<RunTag>> writersAfter(Table table, long version) {
+    List<RunTag> writers = new ArrayList<>();
+    for (Row commit : history(table).where("version > " + version).collectAsList()) {
+      Optional<RunTag> writer = RunTag.fromJson(commit.getString(1));
+      if (writer.isEmpty() || writer.get().runId().equals(run.runId())) {
+        return Optional.empty();
+      }
+      writers.add(writer.get());
+    }
+    return Optional.of(writers);
+  }
+
+  /** The newest version of {@code table} that {@code run} committed (other runs may follow it). */
+  private long versionCommittedBy(RunTag run, Table table) {
+    return history(table).collectAsList().stream()
+        .filter(
+            c -> RunTag.fromJson(c.getString(1)).map(RunTag::runId).orElse("").equals(run.runId()))
+        .mapToLong(c -> c.getLong(0))
+        .max()
+        .orElseGet(() -> headVersion(table));
+  }
+
+  /** The table's commits, newest first: version and userMetadata. */
+  private Dataset<Row> history(Table table) {
+    // A run's commits are among the last few; 20 covers any number of concurrent runs seen here.
+    return DeltaTable.forPath(spark, path(table)).history(20).select("version", "userMetadata");
   }
 
   /**
@@ -238,7 +316,8 @@ public final class DeltaStore {
    * files, which dominate the time of every stage that writes or reads it.
    */
   private DataFrameWriter<Row> writer(Table table, Dataset<Row> df) {
-    DataFrameWriter<Row> writer = df.write().format("delta");
+    DataFrameWriter<Row> plain = df.write().format("delta");
+    DataFrameWriter<Row> writer = run == null ? plain : plain.option("userMetadata", run.toJson());
     return table
         .partitionColumn()
         .map(column -> writer.partitionBy(column).option("optimizeWrite", "true"))

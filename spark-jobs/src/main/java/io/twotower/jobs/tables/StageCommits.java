@@ -35,15 +35,18 @@ public final class StageCommits {
   private StageCommits() {}
 
   /**
-   * Publishes the current version of each of {@code written} that exists (e.g. users, which only
-   * some sources write) as {@code stage}'s run on {@code dates}. Call it after the stage's last
-   * write; an append never conflicts with another run's.
+   * Publishes the version of each of {@code written} that exists (e.g. users, which only some
+   * sources write) as {@code stage}'s run on {@code dates}: the version this run committed, or the
+   * current one for a table it left unchanged (or on a store that is not a run's). Call it after
+   * the stage's last write; an append never conflicts with another run's.
    */
   public static void publish(DeltaStore store, String stage, DateRange dates, List<Table> written) {
     Map<String, Long> versions = new LinkedHashMap<>();
     for (Table table : written) {
       if (store.exists(table)) {
-        versions.put(table.folder(), store.headVersion(table));
+        versions.put(
+            table.folder(),
+            store.committedVersion(table).orElseGet(() -> store.headVersion(table)));
       }
     }
     Row row =

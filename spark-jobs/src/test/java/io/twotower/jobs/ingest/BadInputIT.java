@@ -10,6 +10,7 @@ import io.twotower.jobs.SparkTestSession;
 import io.twotower.jobs.config.IngestConfig;
 import io.twotower.jobs.config.SourceConfig;
 import io.twotower.jobs.tables.DeltaStore;
+import io.twotower.jobs.tables.Quarantine;
 import io.twotower.jobs.tables.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -200,6 +201,21 @@ class BadInputIT {
     assertThat(checked.reasons())
         .containsExactlyEntriesOf(Map.of(IngestValidation.ID_TOO_LONG, 2L));
     assertThat(checked.valid()).isEqualTo(3);
+    // The quarantine keeps the first kilobyte of the megabyte id, and says how long it was.
+    DeltaStore kept = new DeltaStore(spark, scratch.resolve("long-ids"));
+    Quarantine.write(kept, "ingest", "long ids", checked.log().rejectedEvents());
+    List<String> records =
+        kept.read(Table.QUARANTINE).collectAsList().stream()
+            .map(row -> row.<String>getAs("record"))
+            .toList();
+    assertThat(records)
+        .hasSize(2)
+        .allSatisfy(record -> assertThat(record).hasSizeLessThan(2 * Quarantine.MAX_VALUE_CHARS))
+        .anySatisfy(
+            record ->
+                assertThat(record)
+                    .contains("x".repeat(Quarantine.MAX_VALUE_CHARS) + "…[1,048,576 characters]"))
+        .anySatisfy(record -> assertThat(record).contains("y".repeat(257)));
   }
 
   @Test

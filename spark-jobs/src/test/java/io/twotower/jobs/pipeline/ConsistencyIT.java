@@ -7,12 +7,15 @@ import com.typesafe.config.ConfigFactory;
 import io.twotower.jobs.DateRange;
 import io.twotower.jobs.JobException;
 import io.twotower.jobs.SparkTestSession;
+import io.twotower.jobs.StageAttempts;
+import io.twotower.jobs.Stages;
 import io.twotower.jobs.config.ConfigLoader;
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.evaluate.EvaluateJob;
 import io.twotower.jobs.evaluate.RecallReport;
 import io.twotower.jobs.export.ExportJob;
 import io.twotower.jobs.features.FeaturesJob;
+import io.twotower.jobs.features.Vocabulary;
 import io.twotower.jobs.ingest.IngestJob;
 import io.twotower.jobs.model.ModelStore;
 import io.twotower.jobs.sampling.SamplingJob;
@@ -35,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -244,9 +248,98 @@ class ConsistencyIT {
     assertThat(rows(other, Table.EVENTS)).hasSize(4);
   }
 
+  /**
+   * Two whole-table rewrites held at the barrier, as two stage runs: for different dates the
+   * refused one runs again on the other's result and both succeed; for the same date one fails with
+   * the clear error.
+   */
+  @Test
+  @Order(6)
+  void aStageRefusedBecauseOfAnotherDatesCommitRunsAgainAndOneOfTheSameDateFailsClearly()
+      throws Exception {
+    DeltaStore other = new DeltaStore(spark, scratch.resolve("rewrites"));
+    other.overwrite(Table.EVENTS, events(DAY1, "u0"));
+
+    List<Object> twoDays =
+        overlapping(() -> rewrite(other, DAY2, "a"), () -> rewrite(other, DAY3, "b"));
+    assertThat(twoDays)
+        .containsExactlyInAnyOrder("committed in 1 attempt(s)", "committed in 2 attempt(s)");
+    // The run that went again committed last: the table is its rewrite, whole.
+    String last = twoDays.get(0).equals("committed in 2 attempt(s)") ? "a" : "b";
+    assertThat(other.read(Table.EVENTS).collectAsList())
+        .singleElement()
+        .extracting(row -> row.getAs("user_id"))
+        .isEqualTo(last);
+
+    List<Object> oneDay =
+        overlapping(() -> rewrite(other, DAY4, "a"), () -> rewrite(other, DAY4, "b"));
+    assertThat(oneDay).containsOnlyOnce("committed in 1 attempt(s)");
+    JobException refused =
+        (JobException) oneDay.stream().filter(r -> r instanceof JobException).findFirst().get();
+    assertThat(refused)
+        .hasMessageContaining("Another run wrote Delta table 'events'")
+        .hasMessageContaining("rerun this stage for the same --date");
+  }
+
+  /**
+   * features, then sampling, for two days at once through the stages' own runner: both runs of each
+   * succeed, and each day's examples are indexed by the vocabularies both left behind.
+   */
+  @Test
+  @Order(7)
+  void featuresAndSamplingRunsForTwoDatesAtOnceBothSucceed() throws Exception {
+    for (Stages stage : List.of(Stages.FEATURES, Stages.SAMPLING)) {
+      List<Object> runs =
+          overlapping(
+              () -> {
+                stage.run(store, config, DateRange.day(DAY3));
+                return "committed";
+              },
+              () -> {
+                stage.run(store, config, DateRange.day(DAY4));
+                return "committed";
+              });
+      assertThat(runs).as(stage.command()).containsExactly("committed", "committed");
+    }
+    Vocabulary vocabulary =
+        Vocabulary.fromTable(store.atPublished(FeaturesJob.OUTPUTS).read(Table.VOCABULARIES));
+    for (LocalDate day : List.of(DAY3, DAY4)) {
+      List<Row> examples =
+          store
+              .atPublished(FeaturesJob.OUTPUTS)
+              .read(Table.TRAINING_EXAMPLES)
+              .where("dt = '" + day + "' AND split = 'train'")
+              .collectAsList();
+      assertThat(examples).as("examples of %s", day).isNotEmpty();
+      for (Row example : examples) {
+        assertThat(example.<Integer>getAs("item_idx"))
+            .isEqualTo(vocabulary.index(Vocabulary.ITEM_FIELD, example.getAs("item_id")));
+      }
+    }
+    assertThat(
+            store.read(Table.STAGE_COMMITS).where("stage = 'sampling'").collectAsList().stream()
+                .map(row -> row.<String>getAs("dates")))
+        .contains(DateRange.day(DAY3).toString(), DateRange.day(DAY4).toString());
+  }
+
+  /** A whole-table rewrite of events as a stage run for {@code day}, held on its first attempt. */
+  private static String rewrite(DeltaStore other, LocalDate day, String user) {
+    AtomicInteger attempts = new AtomicInteger();
+    StageAttempts.run(
+        "rewrite",
+        (tagged, unused, dates) ->
+            tagged.overwrite(
+                Table.EVENTS,
+                attempts.incrementAndGet() == 1 ? held(day, user) : events(day, user)),
+        other,
+        config,
+        DateRange.day(day));
+    return "committed in " + attempts.get() + " attempt(s)";
+  }
+
   private static final CyclicBarrier BOTH_READ = new CyclicBarrier(2);
 
-  /** One event of {@code user} on {@code day}, held at {@link #BOTH_READ} while written. */
+  /** One event of {@code user} on {@code day}. */
   private static Dataset<Row> events(LocalDate day, String user) {
     Row row =
         RowFactory.create(
@@ -255,17 +348,20 @@ class ConsistencyIT {
   }
 
   private static String write(DeltaStore other, LocalDate day, String user) {
-    Dataset<Row> held =
-        events(day, user)
-            .mapPartitions(
-                (MapPartitionsFunction<Row, Row>)
-                    rows -> {
-                      BOTH_READ.await(60, TimeUnit.SECONDS);
-                      return rows;
-                    },
-                Encoders.row(Table.EVENTS.requiredColumns()));
-    other.replaceWhere(Table.EVENTS, held, "dt = '" + day + "'");
+    other.replaceWhere(Table.EVENTS, held(day, user), "dt = '" + day + "'");
     return "committed";
+  }
+
+  /** {@link #events}, held at {@link #BOTH_READ} while written. */
+  private static Dataset<Row> held(LocalDate day, String user) {
+    return events(day, user)
+        .mapPartitions(
+            (MapPartitionsFunction<Row, Row>)
+                rows -> {
+                  BOTH_READ.await(60, TimeUnit.SECONDS);
+                  return rows;
+                },
+            Encoders.row(Table.EVENTS.requiredColumns()));
   }
 
   /** Runs both at once; each one's result, or the JobException it threw. */
