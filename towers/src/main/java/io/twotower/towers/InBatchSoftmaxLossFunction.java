@@ -99,7 +99,10 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
     INDArray reward = labelsOfType.getColumn(InBatchSoftmaxLoss.REWARD, true).dup(); // [B, 1]
     INDArray logQ = labelsOfType.getColumn(InBatchSoftmaxLoss.LOG_Q, true).dup(); // [B, 1]
 
-    INDArray logits = u.mmul(v.transpose()).divi(temperature); // [B, B]
+    // Products by gemm into c-order results: mmul of a transposed view, and of a result in f
+    // order, each cost a [B, B] transposing copy, five times the product itself at B = 1024.
+    INDArray logits = Nd4j.createUninitialized(towers.dataType(), rows, rows); // [B, B]
+    Nd4j.gemm(u, v, logits, false, true, 1 / temperature, 0);
     INDArray positive = u.mul(v).sum(true, 1).divi(temperature); // [B, 1]
     if (correction.correctsNegatives()) {
       logits.subiRowVector(logQ.reshape(1, rows));
@@ -135,8 +138,10 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
     }
     dLogits.muliColumnVector(reward);
     dPositive.muli(reward);
-    INDArray du = dLogits.mmul(v).addi(v.mulColumnVector(dPositive)).divi(temperature);
-    INDArray dv = dLogits.transpose().mmul(u).addi(u.mulColumnVector(dPositive)).divi(temperature);
+    INDArray du = v.mulColumnVector(dPositive).divi(temperature);
+    Nd4j.gemm(dLogits, v, du, false, false, 1 / temperature, 1);
+    INDArray dv = u.mulColumnVector(dPositive).divi(temperature);
+    Nd4j.gemm(dLogits, u, dv, true, false, 1 / temperature, 1);
     INDArray gradient = Nd4j.hstack(du, dv);
     return new Pair<>(losses, activation.backprop(preOutput.dup(), gradient).getFirst());
   }
