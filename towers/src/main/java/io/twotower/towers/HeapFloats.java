@@ -1,0 +1,76 @@
+package io.twotower.towers;
+
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Bulk copies between float32 arrays of ND4J and the Java heap, for hand-written loops. At one ND4J
+ * thread, broadcasts and reductions along inner axes of [B, L, d] arrays run element by element
+ * through ND4J's TAD machinery, and {@code DataBuffer.asFloat()} reads one element per call: a
+ * memcpy to the heap and a loop the JIT vectorises did the same work several times faster.
+ */
+final class HeapFloats {
+  private HeapFloats() {}
+
+  /**
+   * Whether these copies apply to arrays of {@code dataType}: float32 on the CPU backend (a CUDA
+   * buffer's address is on the device).
+   */
+  static boolean apply(DataType dataType) {
+    return dataType == DataType.FLOAT && Nd4j.getEnvironment().isCPU();
+  }
+
+  /**
+   * The elements of {@code array} in c order, in {@code reuse} when it is long enough (its tail
+   * past the array's length is left as it was), else in a new array.
+   */
+  static float[] read(INDArray array, float[] reuse) {
+    if (array.dataType() != DataType.FLOAT) {
+      throw new IllegalArgumentException("Expected a float array, got " + array.dataType());
+    }
+    INDArray packed = isPacked(array) ? array : array.dup('c');
+    int length = Math.toIntExact(packed.length());
+    float[] out = reuse != null && reuse.length >= length ? reuse : new float[length];
+    pointer(packed).get(out, 0, length);
+    return out;
+  }
+
+  /** Writes the first {@code target.length()} values of {@code values} into {@code target}. */
+  static void write(float[] values, INDArray target) {
+    if (!isPacked(target)) {
+      throw new IllegalArgumentException(
+          "Expected a c-order float array, got shape "
+              + Arrays.toString(target.shape())
+              + ", strides "
+              + Arrays.toString(target.stride()));
+    }
+    pointer(target).put(values, 0, Math.toIntExact(target.length()));
+  }
+
+  /**
+   * Whether {@code array} is float32 and contiguous in c order. A view qualifies too: its buffer's
+   * address is the native buffer's own, offset included (a reshape of a row-major array is a view).
+   */
+  private static boolean isPacked(INDArray array) {
+    return array.dataType() == DataType.FLOAT && isRowMajor(array.shape(), array.stride());
+  }
+
+  /** c-order strides; those of axes of size 1 can be anything (ND4J does not fix them). */
+  private static boolean isRowMajor(long[] shape, long[] stride) {
+    long expected = 1;
+    for (int axis = shape.length - 1; axis >= 0; axis--) {
+      if (shape[axis] != 1 && stride[axis] != expected) {
+        return false;
+      }
+      expected *= shape[axis];
+    }
+    return true;
+  }
+
+  private static FloatPointer pointer(INDArray array) {
+    return (FloatPointer) array.data().addressPointer();
+  }
+}
