@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
@@ -294,12 +293,11 @@ final class TwoTowerGraphs {
       String name = prefix + "Hidden" + i;
       graph.addLayer(
           name,
-          new DenseLayer.Builder()
-              .nIn(width)
-              .nOut(hiddenSizes.get(i))
-              .activation(Activation.RELU)
-              .weightInit(WeightInit.RELU)
-              .build(),
+          TowerDense.of(
+              width,
+              hiddenSizes.get(i),
+              Activation.RELU.getActivationFunction(),
+              WeightInit.RELU.getWeightInitFunction()),
           previous);
       previous = name;
       width = hiddenSizes.get(i);
@@ -307,7 +305,7 @@ final class TwoTowerGraphs {
     String projection = prefix + "Projection";
     graph.addLayer(
         projection,
-        new DenseLayer.Builder().nIn(width).nOut(outputDim).activation(Activation.IDENTITY).build(),
+        TowerDense.of(width, outputDim, Activation.IDENTITY.getActivationFunction(), null),
         previous);
     graph.addVertex(output, new L2NormalizeVertex(), projection);
   }

@@ -19,7 +19,9 @@
  *       the SameDiff output layer {@link io.twotower.towers.InBatchSoftmaxLayer} defines the same
  *       loss and is what models saved before the LossLayer carry.
  *   <li>Embedding tables are {@link io.twotower.towers.SequenceEmbedding}s: DL4J's sequence
- *       embedding with a faster backward pass.
+ *       embedding with a faster backward pass. The towers' layers are {@link
+ *       io.twotower.towers.TowerDense}s: DL4J's dense layer with a cheaper product. Models saved
+ *       with DL4J's own layers keep loading and training with them.
  *   <li>{@link io.twotower.towers.LocalTrainer} (one JVM) and {@link
  *       io.twotower.towers.SparkTrainer} (parameter averaging) fit the same graph.
  *   <li>Embeddings for serving and evaluation come from tower-only graphs that share the trained

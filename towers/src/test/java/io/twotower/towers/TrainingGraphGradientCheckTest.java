@@ -92,6 +92,49 @@ class TrainingGraphGradientCheckTest {
             .build());
   }
 
+  /**
+   * In float32 the graph runs other code than in double (heap loops in the bag vertices and the
+   * embedding tables' scatter-add, and gemm into c-order activations in the dense layers): its
+   * gradient must be the double-precision one checked above, to float32 rounding.
+   */
+  @Test
+  void float32BackpropEqualsDoubleBackprop() {
+    TowerConfig config =
+        config(LogQCorrection.PAPER).toBuilder().seedItem(true).userFields(List.of(REGION)).build();
+    ComputationGraph inDouble =
+        new ComputationGraph(TwoTowerGraphs.training(config, DataType.DOUBLE, new NoOp()));
+    inDouble.init();
+    Nd4j.getRandom().setSeed(5);
+    inDouble.params().addi(Nd4j.randn(DataType.DOUBLE, inDouble.params().shape()).muli(0.1));
+    ComputationGraph inFloat =
+        new ComputationGraph(TwoTowerGraphs.training(config, DataType.FLOAT, new NoOp()));
+    inFloat.init();
+    inFloat.params().assign(inDouble.params().castTo(DataType.FLOAT));
+    MultiDataSet batch =
+        new TowerBatcher(config)
+            .trainingBatch(ItemCatalogue.random(new Random(4)).batch(new Random(1), config));
+
+    INDArray expected = gradient(inDouble, batch, DataType.DOUBLE);
+    INDArray actual = gradient(inFloat, batch, DataType.FLOAT).castTo(DataType.DOUBLE);
+
+    double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-3);
+    assertThat(actual.sub(expected).amaxNumber().doubleValue() / scale)
+        .as("largest float32 - double gradient difference, relative to the largest gradient")
+        .isLessThan(1e-4);
+    // Every part of the graph contributes: the table's, the fields' and the towers' gradients.
+    assertThat(expected.neq(0).castTo(DataType.INT).sumNumber().longValue())
+        .isGreaterThan(expected.length() / 4);
+  }
+
+  private static INDArray gradient(ComputationGraph graph, MultiDataSet batch, DataType type) {
+    graph.setInputs(
+        Arrays.stream(batch.getFeatures()).map(a -> a.castTo(type)).toArray(INDArray[]::new));
+    graph.setLabels(
+        Arrays.stream(batch.getLabels()).map(a -> a.castTo(type)).toArray(INDArray[]::new));
+    graph.computeGradientAndScore();
+    return graph.gradient().gradient().dup();
+  }
+
   private static void check(TowerConfig config) {
     LogQCorrection correction = config.correction();
     ComputationGraph graph =

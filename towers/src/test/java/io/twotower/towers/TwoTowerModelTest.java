@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -221,6 +224,34 @@ class TwoTowerModelTest {
     assertThat(loaded.itemEmbeddings(items, fields)).isEqualTo(model.itemEmbeddings(items, fields));
     assertThat(loaded.trainingGraph().getUpdater().getStateViewArray())
         .isEqualTo(model.trainingGraph().getUpdater().getStateViewArray());
+  }
+
+  @Test
+  void loadsAndTrainsAModelSavedWithDl4jsDenseLayers(@TempDir Path dir) throws Exception {
+    TwoTowerModel model = trainedOneStep();
+    model.save(dir);
+    // Models saved before TowerDense name DL4J's own layer class in the graph's JSON.
+    try (FileSystem zip = FileSystems.newFileSystem(dir.resolve(TwoTowerModel.GRAPH_FILE))) {
+      Path json = zip.getPath("configuration.json");
+      String configuration = Files.readString(json);
+      assertThat(configuration).contains(TowerDense.class.getName());
+      Files.writeString(
+          json,
+          configuration.replace(
+              TowerDense.class.getName(),
+              org.deeplearning4j.nn.conf.layers.DenseLayer.class.getName()));
+    }
+
+    TwoTowerModel loaded = TwoTowerModel.load(dir);
+
+    assertThat(loaded.trainingGraph().getLayer("queryHidden0"))
+        .isExactlyInstanceOf(org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer.class);
+    List<int[]> histories = List.of(new int[] {1, 2}, new int[] {});
+    assertThat(loaded.queryEmbeddings(histories)).isEqualTo(model.queryEmbeddings(histories));
+    MultiDataSet batch = new TowerBatcher(CONFIG).trainingBatch(EXAMPLES);
+    model.trainingGraph().fit(batch);
+    loaded.trainingGraph().fit(batch);
+    assertClose(loaded.queryEmbeddings(histories), model.queryEmbeddings(histories));
   }
 
   @Test
