@@ -8,6 +8,8 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,9 +21,33 @@ import org.nd4j.linalg.factory.Nd4j;
  * stays DL4J's.
  */
 final class TowerDenseLayer extends DenseLayer {
+  /**
+   * The last training forward pass's input and output. DL4J's backprop recomputes the
+   * pre-activation z = x W + b; for ReLU and the identity the output a stands in for it (a > 0
+   * exactly where z > 0, and the identity's derivative reads nothing), so backprop for the same
+   * input array takes a copy of a instead of a second product. The output lives in the graph's
+   * activation workspace, which stays open until the backprop that consumes it has run.
+   */
+  private INDArray forwardInput;
+
+  private INDArray forwardOutput;
 
   TowerDenseLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    INDArray output = super.activate(training, workspaceMgr);
+    boolean reusable =
+        training
+            && layerConf().getIDropout() == null
+            && layerConf().getWeightNoise() == null
+            && (layerConf().getActivationFn() instanceof ActivationReLU
+                || layerConf().getActivationFn() instanceof ActivationIdentity);
+    forwardInput = reusable ? input : null;
+    forwardOutput = reusable ? output : null;
+    return output;
   }
 
   @Override
@@ -29,6 +55,13 @@ final class TowerDenseLayer extends DenseLayer {
       boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
     if (hasLayerNorm()) {
       return super.preOutputWithPreNorm(training, forBackprop, workspaceMgr);
+    }
+    if (forBackprop && forwardOutput != null && input == forwardInput && maskArray == null) {
+      // Activation backprop overwrites its input: a copy, not the next layer's input itself.
+      INDArray output = workspaceMgr.dup(ArrayType.ACTIVATIONS, forwardOutput, 'c');
+      forwardInput = null;
+      forwardOutput = null;
+      return new Pair<>(output, output);
     }
     assertInputSet(forBackprop);
     applyDropOutIfNecessary(training, workspaceMgr);
