@@ -124,6 +124,26 @@ public final class JobErrors {
         error);
   }
 
+  /**
+   * A process ran into a memory limit set by configuration: ND4J's (JavaCPP's {@code maxbytes} or
+   * {@code maxphysicalbytes}, which fail an allocation instead of letting the kernel kill the
+   * process) or the Java heap's ({@code -Xmx}).
+   */
+  public static JobException memoryLimit(OutOfMemoryError error) {
+    boolean nd4j = !String.valueOf(error.getMessage()).contains("Java heap space");
+    return wrap(
+        nd4j
+            ? "ND4J reached the memory limit the configuration sets"
+            : "The Java heap (-Xmx) is full",
+        JobException.oneLine(String.valueOf(error.getMessage())),
+        "give the process more memory, heap and limits together (README, Memory): with"
+            + " spark-jobs/bin/two-tower e.g. JAVA_OPTS=\"-Xmx6g"
+            + " -Dorg.bytedeco.javacpp.maxbytes=3g -Dorg.bytedeco.javacpp.maxphysicalbytes=10g\""
+            + " (maxphysicalbytes counts the heap too); under spark-submit the driver's or"
+            + " executors' extraJavaOptions with spark.*.memory and spark.*.memoryOverhead",
+        error);
+  }
+
   /** {@code --from} after {@code --to}. */
   public static JobException emptyDateRange(Object from, Object to) {
     return error(

@@ -151,6 +151,15 @@ public final class TwoTowerCli implements Runnable {
         return Optional.of(JobException.oneLine(t.getMessage()));
       }
     }
+    // A memory limit of the configuration, reached (JavaCPP puts its reason in the innermost
+    // cause).
+    Throwable innermost = error;
+    while (innermost.getCause() != null) {
+      innermost = innermost.getCause();
+    }
+    if (innermost instanceof OutOfMemoryError limit) {
+      return Optional.of(JobErrors.memoryLimit(limit).oneLine());
+    }
     return Optional.empty();
   }
 

@@ -33,6 +33,29 @@ class TwoTowerCliTest {
   }
 
   @Test
+  void aMemoryLimitOfTheConfigurationIsAnExpectedErrorThatSaysWhatToRaise() {
+    // As JavaCPP fails an allocation past maxphysicalbytes, inside a Spark task.
+    OutOfMemoryError allocation =
+        new OutOfMemoryError(
+            "Cannot allocate new LongPointer(1): totalBytes = 42716K, physicalBytes = 7181M");
+    allocation.initCause(
+        new OutOfMemoryError(
+            "Physical memory usage is too high: physicalBytes (7181M) > maxPhysicalBytes (7168M)"));
+    assertThat(TwoTowerCli.expectedError(new RuntimeException("Job aborted", allocation)))
+        .hasValueSatisfying(
+            line ->
+                assertThat(line)
+                    .startsWith("ND4J reached the memory limit the configuration sets")
+                    .contains("maxPhysicalBytes (7168M)")
+                    .contains("JAVA_OPTS=\"-Xmx6g"));
+    assertThat(
+            TwoTowerCli.expectedError(
+                new RuntimeException(new OutOfMemoryError("Java heap space"))))
+        .hasValueSatisfying(line -> assertThat(line).startsWith("The Java heap (-Xmx) is full"));
+    assertThat(TwoTowerCli.expectedError(new IllegalStateException("a bug"))).isEmpty();
+  }
+
+  @Test
   void aBadDateIsOneLineWithoutUsageOrTrace() {
     Run run = run("train", "--date", "2026-13-45");
 
