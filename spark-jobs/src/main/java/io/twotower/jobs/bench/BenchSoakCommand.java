@@ -94,13 +94,20 @@ public final class BenchSoakCommand implements Callable<Integer> {
       description = "Output folder (default: <data-dir>/bench/soak).")
   String out;
 
-  /** One day: seconds per stage, heap in use after a full GC, RSS now and the day's peak RSS. */
+  /**
+   * One day: seconds per stage, heap in use after a full GC, RSS now and the day's peak RSS, and
+   * two parts of the RSS outside the heap, to tell where a growing RSS grows: the JVM's non-heap
+   * (metaspace, code cache) and the native memory ND4J holds through JavaCPP. The rest of the RSS
+   * is the committed heap, threads and what native libraries allocate themselves.
+   */
   record Day(
       LocalDate day,
       Map<String, Double> seconds,
       long heapAfterGcBytes,
       long rssBytes,
-      long peakRssBytes) {}
+      long peakRssBytes,
+      long nonHeapBytes,
+      long nd4jBytes) {}
 
   /** The days measured and whether they grew. */
   record Soak(List<Day> days, double heapSlopeMb, double peakRssSlopeMb, boolean noGrowth) {}
@@ -164,7 +171,9 @@ public final class BenchSoakCommand implements Callable<Integer> {
               seconds,
               heap,
               ProcessMemory.residentBytes(pid).orElse(-1),
-              ProcessMemory.peakResidentBytes(pid).orElse(-1));
+              ProcessMemory.peakResidentBytes(pid).orElse(-1),
+              ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed(),
+              org.bytedeco.javacpp.Pointer.totalBytes());
       measured.add(result);
       LOG.info(
           "{}{}",
@@ -228,10 +237,12 @@ public final class BenchSoakCommand implements Callable<Integer> {
     return s.append(
             String.format(
                 Locale.ROOT,
-                " heap after GC %d MB, RSS %d MB, peak RSS %d MB",
+                " heap after GC %d MB, RSS %d MB, peak RSS %d MB, JVM non-heap %d MB, ND4J %d MB",
                 mb(day.heapAfterGcBytes()),
                 mb(day.rssBytes()),
-                mb(day.peakRssBytes())))
+                mb(day.peakRssBytes()),
+                mb(day.nonHeapBytes()),
+                mb(day.nd4jBytes())))
         .toString();
   }
 
@@ -247,7 +258,14 @@ public final class BenchSoakCommand implements Callable<Integer> {
     t.append(String.format(Locale.ROOT, "%-10s", "day"));
     STAGES.forEach(stage -> t.append(String.format(Locale.ROOT, " %9s", stage + " s")));
     t.append(
-        String.format(Locale.ROOT, " %14s %8s %13s%n", "heap(GC) MB", "RSS MB", "peak RSS MB"));
+        String.format(
+            Locale.ROOT,
+            " %14s %8s %13s %13s %8s%n",
+            "heap(GC) MB",
+            "RSS MB",
+            "peak RSS MB",
+            "non-heap MB",
+            "ND4J MB"));
     for (Day day : soak.days()) {
       t.append(String.format(Locale.ROOT, "%-10s", day.day()));
       STAGES.forEach(
@@ -255,10 +273,12 @@ public final class BenchSoakCommand implements Callable<Integer> {
       t.append(
           String.format(
               Locale.ROOT,
-              " %14d %8d %13d%n",
+              " %14d %8d %13d %13d %8d%n",
               mb(day.heapAfterGcBytes()),
               mb(day.rssBytes()),
-              mb(day.peakRssBytes())));
+              mb(day.peakRssBytes()),
+              mb(day.nonHeapBytes()),
+              mb(day.nd4jBytes())));
     }
     t.append(
         String.format(
@@ -278,7 +298,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
   static String csv(List<Day> measured) {
     StringBuilder csv = new StringBuilder("day");
     STAGES.forEach(stage -> csv.append(',').append(stage).append("_seconds"));
-    csv.append(",heap_after_gc_bytes,rss_bytes,peak_rss_bytes\n");
+    csv.append(",heap_after_gc_bytes,rss_bytes,peak_rss_bytes,non_heap_bytes,nd4j_bytes\n");
     for (Day day : measured) {
       csv.append(day.day());
       STAGES.forEach(
@@ -286,10 +306,12 @@ public final class BenchSoakCommand implements Callable<Integer> {
       csv.append(
           String.format(
               Locale.ROOT,
-              ",%d,%d,%d%n",
+              ",%d,%d,%d,%d,%d%n",
               day.heapAfterGcBytes(),
               day.rssBytes(),
-              day.peakRssBytes()));
+              day.peakRssBytes(),
+              day.nonHeapBytes(),
+              day.nd4jBytes()));
     }
     return csv.toString();
   }

@@ -22,7 +22,9 @@ class BenchSoakCommandTest {
               Map.of(),
               300_000_000L,
               900_000_000L,
-              Math.round((1000 + rssStepMb * i) * 1e6)));
+              Math.round((1000 + rssStepMb * i) * 1e6),
+              100_000_000L,
+              50_000_000L));
     }
     return days;
   }
@@ -45,7 +47,7 @@ class BenchSoakCommandTest {
     assertThat(bench.verdict(days(14, 20)).noGrowth()).isFalse();
     // A first day far below the rest (warm-up) is left out of the fit.
     List<Day> warm = new ArrayList<>(days(14, 0));
-    warm.set(0, new Day(warm.get(0).day(), Map.of(), 100_000_000L, 1, 1));
+    warm.set(0, new Day(warm.get(0).day(), Map.of(), 100_000_000L, 1, 1, 1, 1));
     assertThat(bench.verdict(warm).noGrowth()).isTrue();
   }
 }
