@@ -1,7 +1,6 @@
 package io.twotower.towers;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -49,13 +48,13 @@ public final class SequenceEmbedding extends EmbeddingSequenceLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType dataType) {
-    SequenceEmbeddingLayer layer = new SequenceEmbeddingLayer(conf, dataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return CustomLayers.wired(
+        new SequenceEmbeddingLayer(conf, dataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 }

@@ -1,7 +1,6 @@
 package io.twotower.towers;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -49,13 +48,13 @@ public final class TowerDense extends DenseLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType dataType) {
-    TowerDenseLayer layer = new TowerDenseLayer(conf, dataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return CustomLayers.wired(
+        new TowerDenseLayer(conf, dataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 }
