@@ -164,14 +164,14 @@ public final class BenchSoakCommand implements Callable<Integer> {
       // A full GC leaves what stays reachable from one day to the next.
       ManagementFactory.getMemoryMXBean().gc();
       long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-      long pid = ProcessHandle.current().pid();
+      ProcessMemory.Resident resident = ProcessMemory.resident(ProcessHandle.current().pid());
       Day result =
           new Day(
               day,
               seconds,
               heap,
-              ProcessMemory.residentBytes(pid).orElse(-1),
-              ProcessMemory.peakResidentBytes(pid).orElse(-1),
+              resident.nowBytes(),
+              resident.peakBytes(),
               ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed(),
               org.bytedeco.javacpp.Pointer.totalBytes());
       measured.add(result);

@@ -20,14 +20,33 @@ final class ProcessMemory {
     return statusBytes(status, "VmHWM:");
   }
 
-  /** The process's resident bytes now ({@code VmRSS}), or empty when it is gone or not Linux. */
-  static OptionalLong residentBytes(long pid) {
+  /** A process's resident bytes now ({@code VmRSS}) and its peak since start or reset. */
+  record Resident(long nowBytes, long peakBytes) {
+    /** Both unknown (-1): the process is gone or this is not Linux. */
+    static final Resident UNKNOWN = new Resident(-1, -1);
+  }
+
+  /** The resident set now and its peak, from one reading of a process's status file. */
+  static Resident resident(long pid) {
     try {
-      return statusBytes(
-          Files.readString(Path.of("/proc", Long.toString(pid), "status")), "VmRSS:");
+      return resident(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
     } catch (IOException | RuntimeException e) {
-      return OptionalLong.empty();
+      return Resident.UNKNOWN;
     }
+  }
+
+  /**
+   * The resident set and its peak in a status file's text. The peak is at least the resident set:
+   * the kernel syncs its per-thread counters lazily, so {@code VmHWM} can lag a few pages behind
+   * {@code VmRSS}.
+   */
+  static Resident resident(String status) {
+    OptionalLong now = statusBytes(status, "VmRSS:");
+    OptionalLong peak = peakResidentBytes(status);
+    if (now.isEmpty() || peak.isEmpty()) {
+      return Resident.UNKNOWN;
+    }
+    return new Resident(now.getAsLong(), Math.max(now.getAsLong(), peak.getAsLong()));
   }
 
   private static OptionalLong statusBytes(String status, String key) {

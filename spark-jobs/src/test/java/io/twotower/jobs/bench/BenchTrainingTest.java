@@ -70,6 +70,16 @@ class BenchTrainingTest {
   }
 
   @Test
+  void readsTheResidentSetAndItsPeakFromOneStatusNeverThePeakBelowTheSet() {
+    assertThat(ProcessMemory.resident("VmHWM:\t 3000 kB\nVmRSS:\t 1000 kB\n"))
+        .isEqualTo(new ProcessMemory.Resident(1000L * 1024, 3000L * 1024));
+    // The kernel's lazily synced counters can put VmHWM a few pages below VmRSS.
+    assertThat(ProcessMemory.resident("VmHWM:\t 7891748 kB\nVmRSS:\t 7891772 kB\n"))
+        .isEqualTo(new ProcessMemory.Resident(7_891_772L * 1024, 7_891_772L * 1024));
+    assertThat(ProcessMemory.resident("Name:\tjava\n")).isEqualTo(ProcessMemory.Resident.UNKNOWN);
+  }
+
+  @Test
   void readsThisJvmsOwnPeakOnLinux() {
     // A running JVM holds far more than 10 MB resident.
     assertThat(ProcessMemory.selfPeakResidentBytes().orElseThrow()).isGreaterThan(10_000_000L);
