@@ -39,13 +39,18 @@ import picocli.CommandLine.Spec;
  * this one JVM with one Spark session, as a long-lived driver would. Spark runs in local mode here:
  * the executors are this JVM, so its memory is the memory of every JVM of the run.
  *
- * <p>After each day it runs a full GC and samples the heap in use (what survived: a leak shows here
- * first), the resident set (VmRSS) and the day's peak resident set (VmHWM, reset at the start of
- * each day by writing 5 to /proc/self/clear_refs; where that is refused it is the peak since
- * start). The verdict is "no growth" when the least-squares slope of both heap after GC and the
- * day's peak RSS over the days after {@code --warm-up-days} is at most {@code --max-slope-mb}
- * MB/day. Prints one line per day and the table, and writes {@code summary.csv} and {@code
- * memory-by-day.png} to --out.
+ * <p>After each day it runs a full GC, returns the C heap's free memory to the OS ({@link
+ * ProcessMemory#trimNativeHeap}) and samples the heap in use (what survived: a leak shows here
+ * first), the resident set then (VmRSS: what the process keeps from one day to the next, native
+ * memory included) and the day's peak resident set (VmHWM, reset at the start of each day by
+ * writing 5 to /proc/self/clear_refs; where that is refused it is the peak since start). The
+ * verdict is "no growth" when the least-squares slopes of heap after GC and of RSS after GC over
+ * the days after {@code --warm-up-days} are both at most {@code --max-slope-mb} MB/day. The peak's
+ * slope is reported beside them but is no part of the rule: ND4J frees an array's native buffer
+ * only when the GC finds the array, so a day's peak holds whatever garbage the GC had not reached
+ * yet, and moves with the GC's timing (bounded by JavaCPP's {@code maxphysicalbytes}, past which
+ * every new array runs the GC first). Prints one line per day and the table, and writes {@code
+ * summary.csv} and {@code memory-by-day.png} to --out.
  */
 @Command(mixinStandardHelpOptions = true, sortOptions = false)
 public final class BenchSoakCommand implements Callable<Integer> {
@@ -84,7 +89,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
       names = "--max-slope-mb",
       paramLabel = "MB",
       description =
-          "Largest slope (MB per day) of heap after GC and of peak RSS called no growth (default:"
+          "Largest slope (MB per day) of heap and of RSS after each day's GC called no growth"
+              + " (default:"
               + " ${DEFAULT-VALUE}).")
   double maxSlopeMb = 16;
 
@@ -95,10 +101,12 @@ public final class BenchSoakCommand implements Callable<Integer> {
   String out;
 
   /**
-   * One day: seconds per stage, heap in use after a full GC, RSS now and the day's peak RSS, and
-   * two parts of the RSS outside the heap, to tell where a growing RSS grows: the JVM's non-heap
-   * (metaspace, code cache) and the native memory ND4J holds through JavaCPP. The rest of the RSS
-   * is the committed heap, threads and what native libraries allocate themselves.
+   * One day: seconds per stage, heap in use after a full GC, RSS after that GC and a trim of the C
+   * heap, the day's peak RSS, and two parts of the RSS outside the heap, to tell where a growing
+   * RSS grows: the JVM's non-heap (metaspace, code cache) and what JavaCPP counts ({@code
+   * Pointer.totalBytes}: its own buffers; ND4J's CPU arrays are allocated by libnd4j and not in
+   * it). The rest of the RSS is the committed heap, threads and what native libraries allocate
+   * themselves, ND4J's arrays among them.
    */
   record Day(
       LocalDate day,
@@ -107,10 +115,15 @@ public final class BenchSoakCommand implements Callable<Integer> {
       long rssBytes,
       long peakRssBytes,
       long nonHeapBytes,
-      long nd4jBytes) {}
+      long javacppBytes) {}
 
-  /** The days measured and whether they grew. */
-  record Soak(List<Day> days, double heapSlopeMb, double peakRssSlopeMb, boolean noGrowth) {}
+  /** The days measured, their slopes (MB/day) and whether heap and RSS after GC grew. */
+  record Soak(
+      List<Day> days,
+      double heapSlopeMb,
+      double rssSlopeMb,
+      double peakRssSlopeMb,
+      boolean noGrowth) {}
 
   @Override
   public Integer call() throws IOException {
@@ -164,6 +177,10 @@ public final class BenchSoakCommand implements Callable<Integer> {
       // A full GC leaves what stays reachable from one day to the next.
       ManagementFactory.getMemoryMXBean().gc();
       long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      // The GC has found the day's unreachable ND4J arrays; ND4J's deallocator thread frees their
+      // native buffers just after it. Then what they held goes back to the OS.
+      sleepQuietly(1000);
+      ProcessMemory.trimNativeHeap();
       ProcessMemory.Resident resident = ProcessMemory.resident(ProcessHandle.current().pid());
       Day result =
           new Day(
@@ -202,14 +219,26 @@ public final class BenchSoakCommand implements Callable<Integer> {
     }
   }
 
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The growth fit over the days after the warm-up (all days when there are no more). */
   Soak verdict(List<Day> measured) {
     List<Day> fitted =
         measured.size() > warmUpDays + 1 ? measured.subList(warmUpDays, measured.size()) : measured;
     double heapSlope = slopeMb(fitted, Day::heapAfterGcBytes);
-    double rssSlope = slopeMb(fitted, Day::peakRssBytes);
+    double rssSlope = slopeMb(fitted, Day::rssBytes);
     return new Soak(
-        measured, heapSlope, rssSlope, heapSlope <= maxSlopeMb && rssSlope <= maxSlopeMb);
+        measured,
+        heapSlope,
+        rssSlope,
+        slopeMb(fitted, Day::peakRssBytes),
+        heapSlope <= maxSlopeMb && rssSlope <= maxSlopeMb);
   }
 
   /** Least-squares slope of {@code value} (bytes) over the days' positions, in MB per day. */
@@ -237,12 +266,13 @@ public final class BenchSoakCommand implements Callable<Integer> {
     return s.append(
             String.format(
                 Locale.ROOT,
-                " heap after GC %d MB, RSS %d MB, peak RSS %d MB, JVM non-heap %d MB, ND4J %d MB",
+                " heap after GC %d MB, RSS after GC %d MB, peak RSS %d MB, JVM non-heap %d MB,"
+                    + " JavaCPP %d MB",
                 mb(day.heapAfterGcBytes()),
                 mb(day.rssBytes()),
                 mb(day.peakRssBytes()),
                 mb(day.nonHeapBytes()),
-                mb(day.nd4jBytes())))
+                mb(day.javacppBytes())))
         .toString();
   }
 
@@ -260,12 +290,12 @@ public final class BenchSoakCommand implements Callable<Integer> {
     t.append(
         String.format(
             Locale.ROOT,
-            " %14s %8s %13s %13s %8s%n",
+            " %14s %13s %13s %13s %11s%n",
             "heap(GC) MB",
-            "RSS MB",
+            "RSS(GC) MB",
             "peak RSS MB",
             "non-heap MB",
-            "ND4J MB"));
+            "JavaCPP MB"));
     for (Day day : soak.days()) {
       t.append(String.format(Locale.ROOT, "%-10s", day.day()));
       STAGES.forEach(
@@ -273,24 +303,26 @@ public final class BenchSoakCommand implements Callable<Integer> {
       t.append(
           String.format(
               Locale.ROOT,
-              " %14d %8d %13d %13d %8d%n",
+              " %14d %13d %13d %13d %11d%n",
               mb(day.heapAfterGcBytes()),
               mb(day.rssBytes()),
               mb(day.peakRssBytes()),
               mb(day.nonHeapBytes()),
-              mb(day.nd4jBytes())));
+              mb(day.javacppBytes())));
     }
     t.append(
         String.format(
             Locale.ROOT,
-            "slope over days %d..%d: heap after GC %+.1f MB/day, peak RSS %+.1f MB/day"
-                + " (rule: both <= %.1f MB/day) -> %s%n",
+            "slope over days %d..%d: heap after GC %+.1f MB/day, RSS after GC %+.1f MB/day"
+                + " (rule: both <= %.1f MB/day) -> %s; peak RSS %+.1f MB/day (garbage not yet"
+                + " collected, not in the rule)%n",
             soak.days().size() > warmUpDays + 1 ? warmUpDays + 1 : 1,
             soak.days().size(),
             soak.heapSlopeMb(),
-            soak.peakRssSlopeMb(),
+            soak.rssSlopeMb(),
             maxSlopeMb,
-            soak.noGrowth() ? "no growth" : "GROWTH"));
+            soak.noGrowth() ? "no growth" : "GROWTH",
+            soak.peakRssSlopeMb()));
     return t.toString();
   }
 
@@ -298,7 +330,8 @@ public final class BenchSoakCommand implements Callable<Integer> {
   static String csv(List<Day> measured) {
     StringBuilder csv = new StringBuilder("day");
     STAGES.forEach(stage -> csv.append(',').append(stage).append("_seconds"));
-    csv.append(",heap_after_gc_bytes,rss_bytes,peak_rss_bytes,non_heap_bytes,nd4j_bytes\n");
+    csv.append(
+        ",heap_after_gc_bytes,rss_after_gc_bytes,peak_rss_bytes,non_heap_bytes,javacpp_bytes\n");
     for (Day day : measured) {
       csv.append(day.day());
       STAGES.forEach(
@@ -311,7 +344,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
               day.rssBytes(),
               day.peakRssBytes(),
               day.nonHeapBytes(),
-              day.nd4jBytes()));
+              day.javacppBytes()));
     }
     return csv.toString();
   }

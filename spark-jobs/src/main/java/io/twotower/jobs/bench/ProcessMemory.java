@@ -1,9 +1,12 @@
 package io.twotower.jobs.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /**
  * Peak resident memory of a process from Linux's {@code /proc/<pid>/status}: {@code VmHWM}, the
@@ -70,6 +73,27 @@ final class ProcessMemory {
       return peakResidentBytes(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
     } catch (IOException | RuntimeException e) {
       return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * Returns the C heap's free memory to the OS (glibc's {@code malloc_trim}, through the JVM's
+   * {@code System.trim_native_heap} diagnostic command: JDK 17.0.9 and later, on glibc). Without it
+   * the RSS keeps memory that native code has freed: ND4J frees an array's buffer only when the GC
+   * finds the array, in bursts, and glibc holds on to such freed chunks. False where the JVM has no
+   * such command.
+   */
+  static boolean trimNativeHeap() {
+    try {
+      ManagementFactory.getPlatformMBeanServer()
+          .invoke(
+              new ObjectName("com.sun.management:type=DiagnosticCommand"),
+              "systemTrimNativeHeap",
+              new Object[] {new String[0]},
+              new String[] {String[].class.getName()});
+      return true;
+    } catch (JMException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -31,7 +31,7 @@ final class SoakPlot {
     chart.getStyler().setPlotBackgroundColor(Color.WHITE);
     chart.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
     add(chart, days, "peak RSS of the day", Day::peakRssBytes);
-    add(chart, days, "RSS after the day", Day::rssBytes);
+    add(chart, days, "RSS after the day's GC", Day::rssBytes);
     add(chart, days, "heap after full GC", Day::heapAfterGcBytes);
     try (OutputStream out = files.create(png)) {
       BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);

@@ -77,9 +77,9 @@ class BenchSoakIT {
       // the day is at least the RSS at its end.
       assertThat(day.heapAfterGcBytes()).isPositive();
       assertThat(day.peakRssBytes()).isGreaterThanOrEqualTo(day.rssBytes()).isPositive();
-      // Metaspace holds Spark's classes; ND4J's arrays may all be collected by the end of a day.
+      // Metaspace holds Spark's classes; JavaCPP's buffers may all be collected by then.
       assertThat(day.nonHeapBytes()).isPositive();
-      assertThat(day.nd4jBytes()).isNotNegative();
+      assertThat(day.javacppBytes()).isNotNegative();
     }
     Path out = dataDir.resolve("bench").resolve("soak");
     assertThat(Files.readAllLines(out.resolve("summary.csv")))
