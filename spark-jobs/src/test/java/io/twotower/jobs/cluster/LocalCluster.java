@@ -152,8 +152,8 @@ final class LocalCluster implements AutoCloseable {
   /** Executors of this cluster's applications now running, by Spark executor id. */
   Map<String, ProcessHandle> executors() {
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
         .filter(p -> runsIn(p, workDir()))
+        .filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend"))
         .collect(Collectors.toMap(LocalCluster::executorId, p -> p));
   }
 
@@ -166,21 +166,25 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /**
-   * The executor's {@code --executor-id}, from {@code /proc/PID/cmdline}: the JDK's {@code
-   * commandLine()} reads only the first page of it, and the executors' JVM options fill more.
-   */
+  /** The executor's {@code --executor-id}, or its pid when its command line has none. */
   private static String executorId(ProcessHandle executor) {
-    String commandLine;
-    try {
-      commandLine =
-          Files.readString(Path.of("/proc", Long.toString(executor.pid()), "cmdline"), UTF_8)
-              .replace('\0', ' ');
-    } catch (IOException gone) {
-      commandLine = "";
-    }
-    Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(commandLine);
+    Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(commandLine(executor));
     return id.find() ? id.group(1) : "pid " + executor.pid();
+  }
+
+  /**
+   * The whole command line, from {@code /proc/PID/cmdline} ("" when gone): the JDK's {@code
+   * ProcessHandle.Info.commandLine()} reads only its first page, and the executors' JVM options
+   * (the properties file's defaultJavaOptions) fill more than that, main class and arguments
+   * included.
+   */
+  private static String commandLine(ProcessHandle process) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"), UTF_8)
+          .replace('\0', ' ');
+    } catch (IOException gone) {
+      return "";
+    }
   }
 
   /**
