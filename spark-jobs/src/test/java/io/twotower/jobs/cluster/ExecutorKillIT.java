@@ -158,6 +158,10 @@ class ExecutorKillIT {
 
   @AfterAll
   static void stopTheCluster() {
+    // A set-up that failed before the run ended leaves its driver waiting for executors.
+    if (pipeline != null) {
+      pipeline.stop();
+    }
     if (cluster != null) {
       cluster.close();
     }

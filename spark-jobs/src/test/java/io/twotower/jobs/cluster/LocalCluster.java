@@ -365,8 +365,7 @@ final class LocalCluster implements AutoCloseable {
     /** Waits for the run; fails with its output's tail when it fails or takes too long. */
     Submission await(Duration timeout) throws IOException, InterruptedException {
       if (!process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+        stop();
         throw new AssertionError("spark-submit ran over " + timeout + "\n" + tails());
       }
       if (process.exitValue() != 0) {
@@ -374,6 +373,12 @@ final class LocalCluster implements AutoCloseable {
             "spark-submit exited with " + process.exitValue() + "\n" + tails());
       }
       return this;
+    }
+
+    /** Kills the run (spark-submit and its driver) if it is still running. */
+    void stop() {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
     }
 
     /** The driver's stdout: progress lines and result tables. */
