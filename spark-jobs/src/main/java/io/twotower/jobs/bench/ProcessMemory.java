@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
@@ -31,11 +32,7 @@ final class ProcessMemory {
 
   /** The resident set now and its peak, from one reading of a process's status file. */
   static Resident resident(long pid) {
-    try {
-      return resident(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
-    } catch (IOException | RuntimeException e) {
-      return Resident.UNKNOWN;
-    }
+    return fromStatus(pid, ProcessMemory::resident, Resident.UNKNOWN);
   }
 
   /**
@@ -69,10 +66,15 @@ final class ProcessMemory {
 
   /** The process's peak resident bytes now, or empty when it is gone or this is not Linux. */
   static OptionalLong peakResidentBytes(long pid) {
+    return fromStatus(pid, ProcessMemory::peakResidentBytes, OptionalLong.empty());
+  }
+
+  /** {@code read} of the process's status file, or {@code unknown} when it cannot be read. */
+  private static <T> T fromStatus(long pid, Function<String, T> read, T unknown) {
     try {
-      return peakResidentBytes(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+      return read.apply(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
     } catch (IOException | RuntimeException e) {
-      return OptionalLong.empty();
+      return unknown;
     }
   }
 
@@ -80,10 +82,10 @@ final class ProcessMemory {
    * Returns the C heap's free memory to the OS (glibc's {@code malloc_trim}, through the JVM's
    * {@code System.trim_native_heap} diagnostic command: JDK 17.0.9 and later, on glibc). Without it
    * the RSS keeps memory that native code has freed: ND4J frees an array's buffer only when the GC
-   * finds the array, in bursts, and glibc holds on to such freed chunks. False where the JVM has no
-   * such command.
+   * finds the array, in bursts, and glibc holds on to such freed chunks. Does nothing where the JVM
+   * has no such command.
    */
-  static boolean trimNativeHeap() {
+  static void trimNativeHeap() {
     try {
       ManagementFactory.getPlatformMBeanServer()
           .invoke(
@@ -91,9 +93,8 @@ final class ProcessMemory {
               "systemTrimNativeHeap",
               new Object[] {new String[0]},
               new String[] {String[].class.getName()});
-      return true;
     } catch (JMException | RuntimeException e) {
-      return false;
+      // An older JVM, or not glibc: the RSS keeps what native code freed.
     }
   }
 

@@ -153,8 +153,9 @@ final class LocalCluster implements AutoCloseable {
   Map<String, ProcessHandle> executors() {
     return ProcessHandle.allProcesses()
         .filter(p -> runsIn(p, workDir()))
-        .filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend"))
-        .collect(Collectors.toMap(LocalCluster::executorId, p -> p));
+        .map(p -> Map.entry(p, commandLine(p)))
+        .filter(e -> e.getValue().contains("CoarseGrainedExecutorBackend"))
+        .collect(Collectors.toMap(e -> executorId(e.getKey(), e.getValue()), Map.Entry::getKey));
   }
 
   private static boolean runsIn(ProcessHandle process, Path folder) {
@@ -167,8 +168,8 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** The executor's {@code --executor-id}, or its pid when its command line has none. */
-  private static String executorId(ProcessHandle executor) {
-    Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(commandLine(executor));
+  private static String executorId(ProcessHandle executor, String commandLine) {
+    Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(commandLine);
     return id.find() ? id.group(1) : "pid " + executor.pid();
   }
 
