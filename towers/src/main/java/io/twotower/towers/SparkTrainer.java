@@ -4,10 +4,15 @@ import java.util.Objects;
 import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -232,7 +237,8 @@ public final class SparkTrainer {
   /**
    * Fits the RDD it is given as one averaging round: each partition is one worker's batches. DL4J's
    * own {@code executeTrainingDirect} would persist and count the RDD and split it at random into
-   * rounds, passes that {@link EpochRounds} makes unnecessary.
+   * rounds, passes that {@link EpochRounds} makes unnecessary. Its workers keep their networks
+   * between rounds ({@link KeptGraphWorker}).
    */
   private static final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
     RoundTrainingMaster(ParameterAveragingTrainingMaster.Builder builder) {
@@ -242,6 +248,35 @@ public final class SparkTrainer {
     @Override
     public void executeTrainingMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> round) {
       doIteration(graph, round, 1, 1);
+    }
+
+    /**
+     * As DL4J's, with a worker that keeps its network, unless listeners or statistics need DL4J's.
+     */
+    @Override
+    public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
+      if (collectTrainingStats || (listeners != null && !listeners.isEmpty())) {
+        return super.getWorkerInstance(graph);
+      }
+      ComputationGraph network = graph.getNetwork();
+      Broadcast<NetBroadcastTuple> round =
+          graph
+              .getSparkContext()
+              .broadcast(
+                  new NetBroadcastTuple(
+                      network.getConfiguration(),
+                      network.params(),
+                      network.getUpdater().getStateViewArray()));
+      return new KeptGraphWorker(
+          round,
+          saveUpdater,
+          new WorkerConfiguration(
+              true,
+              rddDataSetNumExamples,
+              batchSizePerWorker,
+              averagingFrequency,
+              prefetchNumBatches,
+              false));
     }
   }
 

@@ -13,7 +13,12 @@ import java.util.Random;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -302,6 +307,49 @@ class SparkTrainerIT {
     } finally {
       rounds.release();
     }
+  }
+
+  /**
+   * A worker that keeps its thread's network from an earlier round starts the next round exactly
+   * where DL4J's worker, building the network anew, starts it: same parameters, optimizer state and
+   * iteration count (DL4J's starts again at 0 every round), so the same fit gives the same network
+   * to the last bit.
+   */
+  @Test
+  void aKeptNetworkFitsARoundExactlyAsDl4jsFreshNetworkDoes() {
+    TwoTowerModel model = TwoTowerModel.create(LocalTrainerTest.plantedConfig());
+    ComputationGraph master = model.trainingGraph();
+    List<MultiDataSet> batches = batches(model.config());
+    WorkerConfiguration config = new WorkerConfiguration(true, 1, BATCH, 2, 0, false);
+    ComputationGraph earlier =
+        new KeptGraphWorker(round(master), true, config).getInitialModelGraph();
+    earlier.fit(batches.get(0));
+    earlier.fit(batches.get(1));
+    // The master moves on (as averaging would move it) before the next round.
+    master.fit(batches.get(2));
+
+    Broadcast<NetBroadcastTuple> next = round(master);
+    ComputationGraph kept = new KeptGraphWorker(next, true, config).getInitialModelGraph();
+    ComputationGraph fresh =
+        new ParameterAveragingTrainingWorker(next, true, config, null, null, null)
+            .getInitialModelGraph();
+    kept.fit(batches.get(3));
+    fresh.fit(batches.get(3));
+
+    assertThat(kept).isSameAs(earlier);
+    assertThat(kept.getConfiguration().getIterationCount())
+        .isEqualTo(fresh.getConfiguration().getIterationCount());
+    assertThat(kept.params()).isEqualTo(fresh.params());
+    assertThat(kept.getUpdater().getStateViewArray())
+        .isEqualTo(fresh.getUpdater().getStateViewArray());
+  }
+
+  private static Broadcast<NetBroadcastTuple> round(ComputationGraph master) {
+    return sc.broadcast(
+        new NetBroadcastTuple(
+            master.getConfiguration(),
+            master.params().dup(),
+            master.getUpdater().getStateViewArray().dup()));
   }
 
   private static MultiDataSet batchOf(TowerConfig config, int rows, Random random) {
