@@ -25,8 +25,8 @@ final class StageTimes extends SparkListener {
 
   /** The parts of the train stage's path a stage can belong to. */
   enum Category {
-    SHUFFLE("per-epoch shuffle, map side (read cached examples, hash, write)"),
-    BATCHES("batch building (shuffle read, sort, TowerBatcher, kept per epoch) + counts"),
+    SHUFFLE("placing the examples once, map side (read joined examples, hash, write)"),
+    BATCHES("placing (shuffle read, sort, encode, keep); per epoch: shuffle in place, batch"),
     FIT("fit + parameter averaging (DL4J tasks)"),
     OTHER("other Spark work (Delta reads, join, counts, save)");
 

@@ -1,21 +1,45 @@
 package io.twotower.jobs.train;
 
+import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
+import static io.twotower.jobs.tables.Table.Columns.TS;
+import static io.twotower.jobs.tables.Table.Columns.USER_ID;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
+
 import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
+import io.twotower.towers.TowerExample;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * Each epoch's batches, cut from the training examples shuffled anew for that epoch (see {@link
- * TrainJob#shuffled}). They are not persisted: {@link io.twotower.towers.SparkTrainer} reads each
- * epoch's once and keeps the batches as objects for that epoch.
+ * Each epoch's batches, without a Spark shuffle per epoch. The examples are placed once ({@link
+ * #placed}): spread over the partitions by a hash of (seed, user, time, item), sorted by it within
+ * each and kept. Each epoch then encodes every partition's examples, shuffles them anew ({@link
+ * #inEpochOrder}) and cuts batches from them; {@link io.twotower.towers.SparkTrainer} reads each
+ * epoch's batches once and keeps them for that epoch.
+ *
+ * <p>Why: in-batch negatives come from one batch only, so batches must mix users and days, and a
+ * new order each epoch pairs every positive with new negatives. Shuffling all examples across
+ * partitions every epoch did that too, but cost a Spark shuffle and sort per epoch (about a fifth
+ * of an epoch on ml-latest-small). A partition, and so a worker, now keeps its examples across
+ * epochs, as in data-parallel training on shards; which examples share a partition is itself
+ * random, and parameter averaging joins what the workers learn.
  */
 final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
 
-  private final Dataset<Row> examples;
+  private final Dataset<Row> placed;
+  private final long examples;
   private final int partitions;
   private final long seed;
   private final TowerInputs inputs;
@@ -23,14 +47,16 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
   private final int batchSize;
   private final MixedNegativeDraws negatives;
 
-  EpochBatches(
-      Dataset<Row> examples,
+  private EpochBatches(
+      Dataset<Row> placed,
+      long examples,
       int partitions,
       long seed,
       TowerInputs inputs,
       TowerConfig towerConfig,
       int batchSize,
       MixedNegativeDraws negatives) {
+    this.placed = placed;
     this.examples = examples;
     this.partitions = partitions;
     this.seed = seed;
@@ -40,7 +66,69 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     this.negatives = negatives;
   }
 
-  /** The partitions each epoch's examples are shuffled into and batched in. */
+  /**
+   * Places {@code examples} in {@code partitions} partitions, keeps them (Spark's compressed
+   * columnar cache, spilling to disk) and counts them, in one Spark job, until {@link #release()}.
+   */
+  static EpochBatches of(
+      Dataset<Row> examples,
+      int partitions,
+      long seed,
+      TowerInputs inputs,
+      TowerConfig towerConfig,
+      int batchSize,
+      MixedNegativeDraws negatives) {
+    Dataset<Row> placed =
+        placed(examples, partitions, seed).persist(StorageLevel.MEMORY_AND_DISK());
+    return new EpochBatches(
+        placed, placed.count(), partitions, seed, inputs, towerConfig, batchSize, negatives);
+  }
+
+  /**
+   * The examples spread over {@code partitions} partitions by a hash of (seed, user, time, item)
+   * and sorted by it within them: unlike sorting by rand(seed), neither depends on how the input
+   * files were split into tasks, so every run with the same seed places them alike.
+   */
+  static Dataset<Row> placed(Dataset<Row> examples, int partitions, long seed) {
+    Column key = xxhash64(lit(seed), col(USER_ID), col(TS), col(ITEM_IDX));
+    return examples.repartition(partitions, key).sortWithinPartitions(key);
+  }
+
+  /**
+   * Each partition of {@code placed} in an order of its own for {@code epoch}, fixed by (seed,
+   * epoch, partition): the same in every run, new every epoch.
+   */
+  static <T> JavaRDD<T> inEpochOrder(JavaRDD<T> placed, long seed, int epoch) {
+    return placed.mapPartitionsWithIndex(
+        (partition, rows) -> shuffled(rows, shuffleSeed(seed, epoch, partition)), false);
+  }
+
+  /** The rows in a Fisher-Yates order drawn from {@code seed}. */
+  private static <T> Iterator<T> shuffled(Iterator<T> rows, long seed) {
+    List<T> list = new ArrayList<>();
+    rows.forEachRemaining(list::add);
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = list.size() - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      list.set(j, list.set(i, list.get(j)));
+    }
+    return list.iterator();
+  }
+
+  /**
+   * A partition's shuffle seed for an epoch: the mixed-negative seed of a batch index that no batch
+   * has (-1), so the two never share a random stream.
+   */
+  private static long shuffleSeed(long seed, int epoch, int partition) {
+    return MixedNegativeDraws.batchSeed(seed, epoch, partition, -1);
+  }
+
+  /** The training examples placed. */
+  long examples() {
+    return examples;
+  }
+
+  /** The partitions the examples are placed and batched in. */
   int partitions() {
     return partitions;
   }
@@ -63,16 +151,20 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     TowerConfig towerConfig = this.towerConfig;
     int batchSize = this.batchSize;
     MixedNegativeDraws negatives = this.negatives;
-    return TrainJob.shuffled(examples, partitions, seed, epoch)
-        .toJavaRDD()
+    JavaRDD<TowerExample> encoded = placed.toJavaRDD().map(inputs::example);
+    return inEpochOrder(encoded, seed, epoch)
         .mapPartitionsWithIndex(
-            (partition, rows) ->
+            (partition, examples) ->
                 new TowerBatches(
-                    rows,
-                    inputs,
+                    examples,
                     new TowerBatcher(towerConfig),
                     batchSize,
                     batch -> negatives.forBatch(epoch, partition, batch)),
             false);
+  }
+
+  /** Drops the kept examples. */
+  void release() {
+    placed.unpersist(false);
   }
 }

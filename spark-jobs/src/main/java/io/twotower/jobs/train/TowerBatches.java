@@ -7,21 +7,19 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.function.LongFunction;
-import org.apache.spark.sql.Row;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * One Spark partition's training rows as MultiDataSets, built lazily: each {@link #next()} reads
- * the next {@code batchSize} rows and appends that batch's mixed negatives. Only one batch is held
- * at a time, whatever the partition's size.
+ * One Spark partition's training examples as MultiDataSets, built lazily: each {@link #next()}
+ * reads the next {@code batchSize} examples and appends that batch's mixed negatives. Only one
+ * batch is held at a time, whatever the partition's size.
  *
  * <p>The last batch may be smaller: no example is dropped. DL4J merges it with its neighbours into
  * minibatches of B + B' rows, as it did without mixed negatives; those still hold B' negatives per
  * B examples, since the rows run in the same example/negative pattern.
  */
 final class TowerBatches implements Iterator<MultiDataSet> {
-  private final Iterator<Row> rows;
-  private final TowerInputs inputs;
+  private final Iterator<TowerExample> examples;
   private final TowerBatcher batcher;
   private final int batchSize;
   private final LongFunction<List<TowerExample>> negatives;
@@ -32,13 +30,11 @@ final class TowerBatches implements Iterator<MultiDataSet> {
    *     none)
    */
   TowerBatches(
-      Iterator<Row> rows,
-      TowerInputs inputs,
+      Iterator<TowerExample> examples,
       TowerBatcher batcher,
       int batchSize,
       LongFunction<List<TowerExample>> negatives) {
-    this.rows = rows;
-    this.inputs = inputs;
+    this.examples = examples;
     this.batcher = batcher;
     this.batchSize = batchSize;
     this.negatives = negatives;
@@ -46,18 +42,18 @@ final class TowerBatches implements Iterator<MultiDataSet> {
 
   @Override
   public boolean hasNext() {
-    return rows.hasNext();
+    return examples.hasNext();
   }
 
   @Override
   public MultiDataSet next() {
-    if (!rows.hasNext()) {
-      throw new NoSuchElementException("No training rows left to batch in this partition");
+    if (!examples.hasNext()) {
+      throw new NoSuchElementException("No training examples left to batch in this partition");
     }
-    List<TowerExample> examples = new ArrayList<>(batchSize);
-    while (rows.hasNext() && examples.size() < batchSize) {
-      examples.add(inputs.example(rows.next()));
+    List<TowerExample> batchExamples = new ArrayList<>(batchSize);
+    while (examples.hasNext() && batchExamples.size() < batchSize) {
+      batchExamples.add(examples.next());
     }
-    return batcher.trainingBatch(examples, negatives.apply(batch++));
+    return batcher.trainingBatch(batchExamples, negatives.apply(batch++));
   }
 }

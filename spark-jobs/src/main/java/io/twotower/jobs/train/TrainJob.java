@@ -3,11 +3,6 @@ package io.twotower.jobs.train;
 import static io.twotower.jobs.tables.Table.Columns.DT;
 import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
 import static io.twotower.jobs.tables.Table.Columns.LOG_P;
-import static io.twotower.jobs.tables.Table.Columns.TS;
-import static io.twotower.jobs.tables.Table.Columns.USER_ID;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
@@ -38,7 +33,6 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
@@ -116,16 +110,19 @@ public final class TrainJob {
     TrainConfig train = config.train();
     DeltaStore store = tables.store();
     TowerInputs inputs = TowerInputs.of(towerConfig);
-    // Read and joined once; each epoch shuffles this anew.
+    // Read and joined once: placed and kept as encoded examples, and read for their days.
     Dataset<Row> examples =
         examples(tables, window, !towerConfig.userFields().isEmpty())
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
     EpochBatches batches = epochBatches(tables, train, towerConfig, inputs, examples);
-    long count = examples.count();
+    long count = batches.examples();
     if (count == 0) {
+      batches.release();
+      examples.unpersist(false);
       throw JobErrors.noTrainingExamples(window);
     }
     List<LocalDate> days = days(examples);
+    examples.unpersist(false);
     LOG.info(
         String.format(
             "%,d examples, %,d item indices, %d fields, query: history%s%s, batch %d + %d"
@@ -146,9 +143,13 @@ public final class TrainJob {
             new ModelStore(store),
             runIdentity(config, window, parent, tables.versions(), towerConfig, batches),
             train.checkpointEvery());
-    Fit fit =
-        fit(store, train, () -> startModel(towerConfig, parent), batches, epochEnd, checkpoints);
-    examples.unpersist(false);
+    Fit fit;
+    try {
+      fit =
+          fit(store, train, () -> startModel(towerConfig, parent), batches, epochEnd, checkpoints);
+    } finally {
+      batches.release();
+    }
 
     Lineage lineage =
         new Lineage(parent == null ? null : parent.modelId(), window, days, tables.versions());
@@ -268,7 +269,7 @@ public final class TrainJob {
                 train.mixedNegatives(),
                 train.seed());
     int partitions = Math.max(train.workers(), store.spark().sparkContext().defaultParallelism());
-    return new EpochBatches(
+    return EpochBatches.of(
         examples, partitions, train.seed(), inputs, towerConfig, train.batchSize(), negatives);
   }
 
@@ -368,17 +369,5 @@ public final class TrainJob {
 
   private static JavaSparkContext sparkContext(DeltaStore store) {
     return JavaSparkContext.fromSparkContext(store.spark().sparkContext());
-  }
-
-  /**
-   * The examples in a pseudo-random order of their own for each epoch, the same in every run with
-   * the same seed: in-batch negatives come from one batch only, so batches must mix users and days,
-   * and a new order each epoch pairs every positive with new negatives. Rows go to partitions by a
-   * hash of (seed, epoch, user, time, item) and are sorted by it within them; unlike sorting by
-   * rand(seed), neither depends on how the input files were split into tasks.
-   */
-  static Dataset<Row> shuffled(Dataset<Row> examples, int partitions, long seed, int epoch) {
-    Column key = xxhash64(lit(seed), lit(epoch), col(USER_ID), col(TS), col(ITEM_IDX));
-    return examples.repartition(partitions, key).sortWithinPartitions(key);
   }
 }

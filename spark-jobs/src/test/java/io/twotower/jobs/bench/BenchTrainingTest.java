@@ -99,7 +99,7 @@ class BenchTrainingTest {
             StageTimes.category(
                 "treeAggregate at ParameterAveragingTrainingMaster.java:662", false))
         .isEqualTo(Category.FIT);
-    assertThat(StageTimes.category("toJavaRDD at EpochBatches.java:70", true))
+    assertThat(StageTimes.category("count at EpochBatches.java:80", true))
         .isEqualTo(Category.SHUFFLE);
     assertThat(StageTimes.category("fold at SparkTrainer.java:242", false))
         .isEqualTo(Category.BATCHES);

@@ -7,12 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
-/** The order batches are cut from: fixed by seed and epoch, new each epoch, input-split-free. */
+/**
+ * The order batches are cut from: fixed by seed and epoch, new each epoch, input-split-free, with
+ * one Spark shuffle for the whole training (placing), none per epoch.
+ */
 class EpochShuffleIT {
 
   @SparkTestSession static SparkSession spark;
@@ -26,10 +30,15 @@ class EpochShuffleIT {
         .repartition(inputPartitions);
   }
 
+  /** Epoch {@code epoch}'s order of {@code examples} placed in 4 partitions. */
+  static List<? extends List<String>> order(Dataset<Row> examples, long seed, int epoch) {
+    return order(
+        EpochBatches.inEpochOrder(EpochBatches.placed(examples, 4, seed).toJavaRDD(), seed, epoch));
+  }
+
   /** Each partition's rows in order, partitions in order: what the batcher sees. */
-  static List<? extends List<String>> order(Dataset<Row> shuffled) {
-    return shuffled
-        .toJavaRDD()
+  static List<? extends List<String>> order(JavaRDD<Row> ordered) {
+    return ordered
         .glom()
         // An ArrayList: Kryo cannot rebuild the immutable list Stream.toList() gives.
         .map(
@@ -42,18 +51,30 @@ class EpochShuffleIT {
 
   @Test
   void theOrderDependsOnSeedAndEpochOnlyNotOnHowTheInputIsSplit() {
-    List<? extends List<String>> threeInputFiles = order(TrainJob.shuffled(examples(3), 4, 42, 0));
-    List<? extends List<String>> sevenInputFiles = order(TrainJob.shuffled(examples(7), 4, 42, 0));
+    List<? extends List<String>> threeInputFiles = order(examples(3), 42, 0);
+    List<? extends List<String>> sevenInputFiles = order(examples(7), 42, 0);
 
     assertThat(threeInputFiles).hasSize(4).isEqualTo(sevenInputFiles);
     assertThat(threeInputFiles.stream().mapToInt(List::size).sum()).isEqualTo(2_000);
-    assertThat(order(TrainJob.shuffled(examples(3), 4, 42, 1))).isNotEqualTo(threeInputFiles);
-    assertThat(order(TrainJob.shuffled(examples(3), 4, 43, 0))).isNotEqualTo(threeInputFiles);
+    assertThat(order(examples(3), 43, 0)).isNotEqualTo(threeInputFiles);
+  }
+
+  @Test
+  void everyEpochReordersEveryPartitionWithoutMovingExamplesBetweenThem() {
+    List<? extends List<String>> first = order(examples(3), 42, 0);
+    List<? extends List<String>> second = order(examples(3), 42, 1);
+
+    for (int p = 0; p < first.size(); p++) {
+      assertThat(second.get(p)).as("partition %d", p).isNotEqualTo(first.get(p));
+      assertThat(second.get(p))
+          .as("partition %d", p)
+          .containsExactlyInAnyOrderElementsOf(first.get(p));
+    }
   }
 
   @Test
   void batchesMixUsersInsteadOfFollowingTheInputOrder() {
-    List<String> firstPartition = order(TrainJob.shuffled(examples(1), 4, 42, 0)).get(0);
+    List<String> firstPartition = order(examples(1), 42, 0).get(0);
     // In input order the first 97 rows are 97 users in sequence (u0, u1, ...); shuffled, the
     // first 97 rows are not u0..u96 in order.
     List<String> users = firstPartition.subList(0, 97).stream().map(s -> s.split("@")[0]).toList();

@@ -7,18 +7,12 @@ import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.Optimizer;
 import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
+import io.twotower.towers.TowerExample;
 import io.twotower.towers.UniformItemSampler;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import scala.collection.JavaConverters;
 
 class TowerBatchesTest {
   private static final TowerConfig CONFIG =
@@ -38,34 +32,18 @@ class TowerBatchesTest {
           .seed(1L)
           .seedItem(false)
           .build();
-  // training_examples' columns that TowerInputs reads.
-  static final StructType SCHEMA =
-      new StructType()
-          .add("history_idx", DataTypes.createArrayType(DataTypes.IntegerType))
-          .add("item_idx", DataTypes.IntegerType)
-          .add(
-              "field_idx",
-              DataTypes.createMapType(
-                  DataTypes.StringType, DataTypes.createArrayType(DataTypes.IntegerType)))
-          .add("reward", DataTypes.DoubleType)
-          .add("log_p", DataTypes.DoubleType);
   private static final UniformItemSampler CORPUS =
       new UniformItemSampler(new int[] {7, 8, 9}, new int[][][] {{{1}}, {{2}}, {{3}}});
 
   @Test
   void buildsOneBatchPerCallWithThatBatchsNegatives() {
     // Five examples in batches of two, one negative each: 2 + 1, 2 + 1, then the short 1 + 1.
-    CountingRows rows = new CountingRows(5);
+    CountingExamples examples = new CountingExamples(5);
     TowerBatches batches =
-        new TowerBatches(
-            rows,
-            new TowerInputs(List.of("channel"), List.of()),
-            new TowerBatcher(CONFIG),
-            2,
-            batch -> CORPUS.sample(1, batch));
+        new TowerBatches(examples, new TowerBatcher(CONFIG), 2, batch -> CORPUS.sample(1, batch));
 
     MultiDataSet first = batches.next();
-    assertThat(rows.read).as("rows read for the first batch").isEqualTo(2);
+    assertThat(examples.read).as("examples read for the first batch").isEqualTo(2);
     assertThat(labels(first)[2]).containsExactly(0f, (float) Math.log(1 / 3.0), itemOf(1, 0L));
     assertThat(labels(first)[0][2]).isEqualTo(0f); // example 0's item
 
@@ -87,31 +65,23 @@ class TowerBatchesTest {
     return batch.getLabels(0).toFloatMatrix();
   }
 
-  /** Rows of training_examples for items 0..n-1 (empty history, channel 0), counting reads. */
-  private static final class CountingRows implements Iterator<Row> {
-    private final List<Row> rows;
+  /** Examples of items 0..n-1 (empty history, channel 0), counting reads. */
+  private static final class CountingExamples implements Iterator<TowerExample> {
+    private final int n;
     int read;
 
-    CountingRows(int n) {
-      rows = IntStream.range(0, n).mapToObj(CountingRows::row).toList();
-    }
-
-    private static Row row(int item) {
-      Object history = JavaConverters.asScalaBuffer(List.<Integer>of()).toSeq();
-      Object fields =
-          JavaConverters.mapAsScalaMap(
-              Map.of("channel", JavaConverters.asScalaBuffer(List.of(0)).toSeq()));
-      return new GenericRowWithSchema(new Object[] {history, item, fields, 1.0, -2.0}, SCHEMA);
+    CountingExamples(int n) {
+      this.n = n;
     }
 
     @Override
     public boolean hasNext() {
-      return read < rows.size();
+      return read < n;
     }
 
     @Override
-    public Row next() {
-      return rows.get(read++);
+    public TowerExample next() {
+      return new TowerExample(new int[0], read++, new int[][] {{0}}, 1f, -2f);
     }
   }
 }

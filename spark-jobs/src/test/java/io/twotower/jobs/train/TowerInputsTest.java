@@ -7,12 +7,24 @@ import io.twotower.towers.TowerExample;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import scala.collection.JavaConverters;
 
 class TowerInputsTest {
-  private static final StructType SCHEMA = TowerBatchesTest.SCHEMA.add(Table.USER_FIELD_IDX);
+  // training_examples' columns that TowerInputs reads.
+  private static final StructType SCHEMA =
+      new StructType()
+          .add("history_idx", DataTypes.createArrayType(DataTypes.IntegerType))
+          .add("item_idx", DataTypes.IntegerType)
+          .add(
+              "field_idx",
+              DataTypes.createMapType(
+                  DataTypes.StringType, DataTypes.createArrayType(DataTypes.IntegerType)))
+          .add("reward", DataTypes.DoubleType)
+          .add("log_p", DataTypes.DoubleType)
+          .add(Table.USER_FIELD_IDX);
 
   @Test
   void userValuesFollowTheTowersFieldOrderAndAMissingFieldIsEmpty() {
