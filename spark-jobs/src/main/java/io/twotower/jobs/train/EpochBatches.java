@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TowerExample;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -42,28 +43,20 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
   private final long examples;
   private final int partitions;
   private final long seed;
-  private final TowerInputs inputs;
-  private final TowerConfig towerConfig;
-  private final int batchSize;
-  private final MixedNegativeDraws negatives;
+  private final Batching batching;
+
+  /** How a partition's examples become batches; shipped to the tasks. */
+  private record Batching(
+      TowerInputs inputs, TowerConfig towerConfig, int batchSize, MixedNegativeDraws negatives)
+      implements Serializable {}
 
   private EpochBatches(
-      Dataset<Row> placed,
-      long examples,
-      int partitions,
-      long seed,
-      TowerInputs inputs,
-      TowerConfig towerConfig,
-      int batchSize,
-      MixedNegativeDraws negatives) {
+      Dataset<Row> placed, long examples, int partitions, long seed, Batching batching) {
     this.placed = placed;
     this.examples = examples;
     this.partitions = partitions;
     this.seed = seed;
-    this.inputs = inputs;
-    this.towerConfig = towerConfig;
-    this.batchSize = batchSize;
-    this.negatives = negatives;
+    this.batching = batching;
   }
 
   /**
@@ -81,7 +74,11 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
     Dataset<Row> placed =
         placed(examples, partitions, seed).persist(StorageLevel.MEMORY_AND_DISK());
     return new EpochBatches(
-        placed, placed.count(), partitions, seed, inputs, towerConfig, batchSize, negatives);
+        placed,
+        placed.count(),
+        partitions,
+        seed,
+        new Batching(inputs, towerConfig, batchSize, negatives));
   }
 
   /**
@@ -135,31 +132,28 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
 
   /** B', the uniformly drawn items that join every batch as extra negatives. */
   int mixedNegatives() {
-    return negatives.count();
+    return batching.negatives().count();
   }
 
   /** Rows of every full batch, B examples + B' mixed negatives: DL4J re-cuts the RDD to this. */
   int rowsPerBatch() {
-    return batchSize + negatives.count();
+    return batching.batchSize() + batching.negatives().count();
   }
 
   /** The batches of {@code epoch} (0-based). */
   @Override
   public JavaRDD<MultiDataSet> apply(int epoch) {
-    // Locals, so that the partition function captures them and not this (not serializable).
-    TowerInputs inputs = this.inputs;
-    TowerConfig towerConfig = this.towerConfig;
-    int batchSize = this.batchSize;
-    MixedNegativeDraws negatives = this.negatives;
-    JavaRDD<TowerExample> encoded = placed.toJavaRDD().map(inputs::example);
+    // A local, so that the partition function captures it and not this (not serializable).
+    Batching batching = this.batching;
+    JavaRDD<TowerExample> encoded = placed.toJavaRDD().map(batching.inputs()::example);
     return inEpochOrder(encoded, seed, epoch)
         .mapPartitionsWithIndex(
             (partition, examples) ->
                 new TowerBatches(
                     examples,
-                    new TowerBatcher(towerConfig),
-                    batchSize,
-                    batch -> negatives.forBatch(epoch, partition, batch)),
+                    new TowerBatcher(batching.towerConfig()),
+                    batching.batchSize(),
+                    batch -> batching.negatives().forBatch(epoch, partition, batch)),
             false);
   }
 
