@@ -69,6 +69,13 @@ final class LocalCluster implements AutoCloseable {
 
   private static final Duration STOP_TIMEOUT = Duration.ofMinutes(2);
 
+  /**
+   * The JIT option of the tests' drivers and executors: they live a few minutes on a few thousand
+   * rows, too short for C2's compilations to pay back (see ScheduleIT: it halved the CPU time of
+   * each spark-submit there, and training reached the same loss to the last digit).
+   */
+  static final String SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1";
+
   /** The variable the script and the driver read the cluster's secret from. */
   static final String SECRET_VARIABLE = "SPARK_AUTH_SECRET";
 
@@ -194,7 +201,8 @@ final class LocalCluster implements AutoCloseable {
    * (which has no {@code SPARK_AUTH_SECRET} otherwise). The run's stdout and stderr go to {@code
    * runDir}; Spark's event log to {@code runDir/events}, set as system properties of the driver
    * through SPARK_SUBMIT_OPTS, so that the command line stays the README's (its --properties-file
-   * replaces any spark-defaults.conf of SPARK_CONF_DIR).
+   * replaces any spark-defaults.conf of SPARK_CONF_DIR). The same way, the driver's and the
+   * executors' JIT stays at C1 ({@link #SHORT_LIVED_JVM}).
    */
   static Submission submit(
       String master, Path runDir, List<String> args, Map<String, String> environment)
@@ -232,7 +240,12 @@ final class LocalCluster implements AutoCloseable {
         .environment()
         .put(
             "SPARK_SUBMIT_OPTS",
-            "-Dspark.eventLog.enabled=true -Dspark.eventLog.dir=" + events.toUri());
+            "-Dspark.eventLog.enabled=true -Dspark.eventLog.dir="
+                + events.toUri()
+                + " "
+                + SHORT_LIVED_JVM
+                + " -Dspark.executor.extraJavaOptions="
+                + SHORT_LIVED_JVM);
     // local[2] trains in the driver: one OpenMP thread per task there too, as on the executors.
     builder.environment().put("OMP_NUM_THREADS", "1");
     builder.environment().remove(SECRET_VARIABLE);

@@ -72,9 +72,16 @@ class ScheduleIT {
   /**
    * Settings for the driver as system properties (SPARK_SUBMIT_OPTS), so that the command lines
    * stay the README's and the DAG's: Delta replays a table's log with 50 tasks by default, far too
-   * many for the tests' tiny logs (as in SparkTestSessionExtension).
+   * many for the tests' tiny logs (as in SparkTestSessionExtension). And the JIT stays at C1
+   * (TieredStopAtLevel=1): each of the 16 drivers lives a minute or two on a few thousand rows, too
+   * short for C2's compilations to pay back, which took half of their CPU time. Measured by hand,
+   * spark-submit with this class's sizes, user+sys seconds without and with it: generate 32 / 17,
+   * ingest 84 / 43, features 110 / 55, sampling 76 / 41, train 84 / 44 (the last two with Spark's
+   * whole-stage code generation off as well, which changed nothing further: ingest 43 with it and
+   * without, features 55 with it, 59 without).
    */
-  static final String SUBMIT_OPTS = "-Dspark.databricks.delta.snapshotPartitions=2";
+  static final String SUBMIT_OPTS =
+      "-Dspark.databricks.delta.snapshotPartitions=2 -XX:TieredStopAtLevel=1";
 
   /** Spark's own log4j2 layout ({@code yy/MM/dd HH:mm:ss LEVEL}): what ours replaces. */
   static final Pattern SPARK_DEFAULT_LOG_LINE =
