@@ -110,7 +110,7 @@ public final class TrainJob {
     TrainConfig train = config.train();
     DeltaStore store = tables.store();
     TowerInputs inputs = TowerInputs.of(towerConfig);
-    // Read and joined once: placed and kept as encoded examples, and read for their days.
+    // Read and joined once: EpochBatches places and keeps them; read here for their days too.
     Dataset<Row> examples =
         examples(tables, window, !towerConfig.userFields().isEmpty())
             .persist(StorageLevel.MEMORY_AND_DISK_SER());
