@@ -13,9 +13,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * round to the next. DL4J's own worker builds a new network for every round (cloning the
  * configuration, building every vertex and layer, duplicating parameters and optimizer state) and
  * drops it when the round ends; this one builds it on a thread's first round and on later rounds
- * only copies the round's broadcast parameters and optimizer state into it and sets its iteration
- * and epoch counts as DL4J's new network has them. What the round fits from is the same: those are
- * all the state a network starts a round with.
+ * only copies the round's broadcast parameters and optimizer state into it.
+ *
+ * <p>Unlike DL4J's, its network goes on from the master's iteration count, so Adam's bias
+ * correction runs as in one network's training. DL4J's new network starts every round at 0 (the
+ * configuration's clone drops the count), which damps the first steps of every round: at averaging
+ * frequency 5, Adam's steps stayed at 0.17-0.32 of the learning rate all training long. On
+ * ml-latest-small's validation split, carrying the count raised the mean Recall@K (K = 10, 50, 100,
+ * 300) over 3 seeds from 0.309 to 0.322 (README, "Training throughput").
  *
  * <p>The network stays with its thread (Spark's task threads end after a minute idle, and with them
  * the network), one per thread, and is rebuilt when a round brings another configuration (another
@@ -39,21 +44,24 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
   @Override
   public ComputationGraph getInitialModelGraph() {
     NetBroadcastTuple round = broadcast.getValue();
-    // The configuration as DL4J's worker builds its network from: its clone, whose iteration and
-    // epoch counts start again (Adam's bias correction restarts with every round, as in DL4J).
-    ComputationGraphConfiguration asDl4jBuildsIt = round.getGraphConfiguration().clone();
-    String json = asDl4jBuildsIt.toJson();
+    ComputationGraphConfiguration master = round.getGraphConfiguration();
+    // A clone's iteration and epoch counts are zero, so its JSON names the model, not the round.
+    String json = master.clone().toJson();
     Kept kept = KEPT.get();
+    ComputationGraph graph;
     if (kept == null || round.getUpdaterState() == null || !kept.configuration().equals(json)) {
-      ComputationGraph built = super.getInitialModelGraph();
-      KEPT.set(new Kept(json, built));
-      return built;
+      graph = super.getInitialModelGraph();
+      KEPT.set(new Kept(json, graph));
+    } else {
+      graph = kept.graph();
+      graph.params().assign(round.getParameters());
+      graph.getUpdater().getStateViewArray().assign(round.getUpdaterState());
     }
-    ComputationGraph graph = kept.graph();
-    graph.params().assign(round.getParameters());
-    graph.getUpdater().getStateViewArray().assign(round.getUpdaterState());
-    graph.getConfiguration().setIterationCount(asDl4jBuildsIt.getIterationCount());
-    graph.getConfiguration().setEpochCount(asDl4jBuildsIt.getEpochCount());
+    // Adam's step count goes on from the master's (which adds the averaging frequency per round),
+    // as in one network's training: DL4J's network starts every round at step 0, so Adam's bias
+    // correction restarts and damps the first steps of every round.
+    graph.getConfiguration().setIterationCount(master.getIterationCount());
+    graph.getConfiguration().setEpochCount(master.getEpochCount());
     Nd4j.getExecutioner().commit();
     return graph;
   }
