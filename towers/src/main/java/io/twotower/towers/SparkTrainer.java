@@ -251,7 +251,9 @@ public final class SparkTrainer {
     }
 
     /**
-     * As DL4J's, with a worker that keeps its network, unless listeners or statistics need DL4J's.
+     * As DL4J's, with a worker that keeps its network, unless listeners or statistics need DL4J's
+     * (this project's trainers set neither; DL4J's worker would restart Adam's step count every
+     * round).
      */
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {

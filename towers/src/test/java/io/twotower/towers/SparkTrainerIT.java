@@ -310,10 +310,10 @@ class SparkTrainerIT {
   }
 
   /**
-   * A worker that keeps its thread's network from an earlier round starts the next round exactly
-   * where DL4J's worker, building the network anew, starts it: same parameters, optimizer state and
-   * iteration count (DL4J's starts again at 0 every round), so the same fit gives the same network
-   * to the last bit.
+   * A worker that keeps its thread's network from an earlier round starts the next round where
+   * DL4J's worker, building the network anew, starts it (same parameters and optimizer state) but
+   * at the master's iteration count, where DL4J's starts again at 0: given that step, the same fit
+   * gives the same network to the last bit.
    */
   @Test
   void aKeptNetworkFitsARoundAsDl4jsFreshNetworkDoesFromTheMastersStep() {
