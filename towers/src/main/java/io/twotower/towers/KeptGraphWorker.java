@@ -57,9 +57,7 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
       graph.params().assign(round.getParameters());
       graph.getUpdater().getStateViewArray().assign(round.getUpdaterState());
     }
-    // Adam's step count goes on from the master's (which adds the averaging frequency per round),
-    // as in one network's training: DL4J's network starts every round at step 0, so Adam's bias
-    // correction restarts and damps the first steps of every round.
+    // The master's step count (it adds the averaging frequency per round); see the class comment.
     graph.getConfiguration().setIterationCount(master.getIterationCount());
     graph.getConfiguration().setEpochCount(master.getEpochCount());
     Nd4j.getExecutioner().commit();
