@@ -30,8 +30,11 @@ record EventLog(List<Task> tasks, List<Executor> added, List<Executor> removed) 
    */
   static final String FIT_STAGE = "treeAggregate at ParameterAveragingTrainingMaster";
 
-  /** One attempt of one task; {@code reason} is Spark's end reason ("Success", ...). */
-  record Task(int stageId, String stageName, String executorId, String reason, long finishedAt) {
+  /**
+   * One attempt of one task; {@code reason} is Spark's end reason ("Success", ...), {@code
+   * launchedAt} when the driver sent it to its executor (epoch millis).
+   */
+  record Task(int stageId, String stageName, String executorId, String reason, long launchedAt) {
     boolean succeeded() {
       return reason.equals("Success");
     }
@@ -67,7 +70,7 @@ record EventLog(List<Task> tasks, List<Executor> added, List<Executor> removed) 
                     stageNames.getOrDefault(stageId, ""),
                     info.path("Executor ID").asText(),
                     event.path("Task End Reason").path("Reason").asText(),
-                    info.path("Finish Time").asLong()));
+                    info.path("Launch Time").asLong()));
           }
           case "SparkListenerExecutorAdded" ->
               added.add(
@@ -115,11 +118,15 @@ record EventLog(List<Task> tasks, List<Executor> added, List<Executor> removed) 
     return false;
   }
 
-  /** Successful fit tasks per executor id, of those that ended after {@code since} (epoch ms). */
+  /**
+   * Successful fit tasks per executor id, of those launched after {@code since} (epoch ms). Not
+   * those that ended after it: an executor killed at {@code since} may have sent a result just
+   * before, which the driver records as ended a few milliseconds later (seen once in CI).
+   */
   Map<String, Long> fitTasksByExecutor(long since) {
     Map<String, Long> counts = new TreeMap<>();
     for (Task task : tasks) {
-      if (task.fit() && task.succeeded() && task.finishedAt() > since) {
+      if (task.fit() && task.succeeded() && task.launchedAt() > since) {
         counts.merge(task.executorId(), 1L, Long::sum);
       }
     }

@@ -187,11 +187,11 @@ class ExecutorKillIT {
           .as("a replacement started after the kill in %s", kill.stage())
           .anyMatch(e -> e.at() >= kill.at() && e.at() < next);
     }
-    // Each replacement ran tasks: the last two executors added did all the fit tasks after the
-    // training kill but the surviving one's.
+    // Each replacement ran tasks: the last two executors added did all the fit tasks launched
+    // after the training kill but the surviving one's.
     Kill train = kills.get(2);
     assertThat(log.fitTasksByExecutor(train.at()))
-        .as("fit tasks that succeeded after the kill in training, per executor")
+        .as("fit tasks launched after the kill in training that succeeded, per executor")
         .doesNotContainKey(train.executor())
         .isNotEmpty();
     // The training kill caught an executor inside an averaging round (measured: always, as the
