@@ -121,14 +121,19 @@ final class EmbeddingGrowth {
             && grown.shape().length == 2
             && grown.shape()[0] >= old.shape()[0]
             && grown.shape()[1] == old.shape()[1]
-            && to.getLayer(name.substring(0, name.lastIndexOf('_'))).conf().getLayer()
-                instanceof EmbeddingSequenceLayer;
+            && isEmbeddingTable(to.getLayer(name.substring(0, name.lastIndexOf('_'))));
     if ((!same && !moreRows) || old.segments() != grown.segments()) {
       throw TowerErrors.cannotGrow(
           name + (old.segments() != grown.segments() ? " (optimizer state)" : ""),
           Arrays.toString(old.shape()) + " x" + old.segments(),
           Arrays.toString(grown.shape()) + " x" + grown.segments());
     }
+  }
+
+  /** A layer whose parameter is a table of one row per id (of this model's or an older one's). */
+  private static boolean isEmbeddingTable(org.deeplearning4j.nn.api.Layer layer) {
+    var conf = layer.conf().getLayer();
+    return conf instanceof BagOfIdsEmbedding || conf instanceof EmbeddingSequenceLayer;
   }
 
   /**

@@ -56,7 +56,7 @@ final class TwoTowerGraphs {
   static final String CANDIDATE_WEIGHTS = "candidateWeights";
   static final String SEED_WEIGHTS = "seedWeights";
   static final String ITEM_ID_EMBEDDING = "itemIdEmbedding";
-  static final String ITEM_ID_BAGS = "itemIdBags";
+  static final String ITEM_ID_BAG_INPUTS = "itemIdBagInputs";
   static final String HISTORY_MEAN = "historyMean";
   static final String CANDIDATE_ITEM_ID = "candidateItemId";
   static final String SEED_ITEM_ID = "seedItemId";
@@ -117,10 +117,8 @@ final class TwoTowerGraphs {
     inputs.addAll(fieldInputs("", config.itemFields()));
     inputs.addAll(fieldInputs(USER_PREFIX, config.userFields()));
     graph.addInputs(inputs);
-    graph.addLayer(
-        ITEM_ID_EMBEDDING, itemIdEmbedding(config, config.historyLength() + 1), ITEM_IDS);
     // One pass over the shared table pools the history, the candidate (and the seed), then splits.
-    addItemIdBags(graph, config, weights, bags);
+    addItemIdBags(graph, config, config.historyLength() + 1, weights, bags);
     addQueryTower(graph, config);
     addItemTower(graph, config);
     graph.addVertex(TOWER_OUTPUTS, new MergeVertex(), QUERY_EMBEDDING, ITEM_EMBEDDING);
@@ -154,8 +152,7 @@ final class TwoTowerGraphs {
     inputs.addAll(weights);
     inputs.addAll(fieldInputs(USER_PREFIX, config.userFields()));
     graph.addInputs(inputs);
-    graph.addLayer(ITEM_ID_EMBEDDING, itemIdEmbedding(config, config.historyLength()), ITEM_IDS);
-    addItemIdBags(graph, config, weights, bags);
+    addItemIdBags(graph, config, config.historyLength(), weights, bags);
     addQueryTower(graph, config);
     graph.setOutputs(QUERY_EMBEDDING);
     return graph.build();
@@ -166,9 +163,7 @@ final class TwoTowerGraphs {
     List<String> inputs = new ArrayList<>(List.of(ITEM_IDS, CANDIDATE_WEIGHTS));
     inputs.addAll(fieldInputs("", config.itemFields()));
     graph.addInputs(inputs);
-    graph.addLayer(ITEM_ID_EMBEDDING, itemIdEmbedding(config, 1), ITEM_IDS);
-    graph.addVertex(
-        CANDIDATE_ITEM_ID, new WeightedBagVertex(), ITEM_ID_EMBEDDING, CANDIDATE_WEIGHTS);
+    addItemIdBags(graph, config, 1, List.of(CANDIDATE_WEIGHTS), List.of(CANDIDATE_ITEM_ID));
     addItemTower(graph, config);
     graph.setOutputs(ITEM_EMBEDDING);
     return graph.build();
@@ -204,21 +199,22 @@ final class TwoTowerGraphs {
   }
 
   /**
-   * Pools {@value #ITEM_ID_EMBEDDING} under each of {@code weights} into the vertex of the same
-   * position in {@code bags}: directly for one bag, else in one pass split into d-wide slices.
+   * Pools the shared item-id table {@value #ITEM_ID_EMBEDDING} over {@value #ITEM_IDS} ({@code
+   * length} ids per row) under each of {@code weights}, in one layer, into the vertex of the same
+   * position in {@code bags}: a d-wide slice of the layer's output.
    */
   private static void addItemIdBags(
-      GraphBuilder graph, TowerConfig config, List<String> weights, List<String> bags) {
-    List<String> inputs = new ArrayList<>(List.of(ITEM_ID_EMBEDDING));
+      GraphBuilder graph, TowerConfig config, int length, List<String> weights, List<String> bags) {
+    List<String> inputs = new ArrayList<>(List.of(ITEM_IDS));
     inputs.addAll(weights);
-    if (bags.size() == 1) {
-      graph.addVertex(bags.get(0), new WeightedBagVertex(), inputs.toArray(String[]::new));
-      return;
-    }
-    graph.addVertex(ITEM_ID_BAGS, new WeightedBagVertex(), inputs.toArray(String[]::new));
+    graph.addVertex(ITEM_ID_BAG_INPUTS, new MergeVertex(), inputs.toArray(String[]::new));
     int d = config.itemEmbeddingDim();
+    graph.addLayer(
+        ITEM_ID_EMBEDDING,
+        bagOfIds(config.itemCardinality(), d, length, bags.size()),
+        ITEM_ID_BAG_INPUTS);
     for (int k = 0; k < bags.size(); k++) {
-      graph.addVertex(bags.get(k), new SubsetVertex(k * d, (k + 1) * d - 1), ITEM_ID_BAGS);
+      graph.addVertex(bags.get(k), new SubsetVertex(k * d, (k + 1) * d - 1), ITEM_ID_EMBEDDING);
     }
   }
 
@@ -261,19 +257,23 @@ final class TwoTowerGraphs {
         ITEM_EMBEDDING);
   }
 
-  /** Each field's table and the mean of its values' embeddings; returns the means' names. */
+  /**
+   * Each field's table, pooled into the mean of its values' embeddings; returns the tables' names
+   * (each layer's output is the mean).
+   */
   private static List<String> addFieldEmbeddings(
       GraphBuilder graph, String prefix, List<CategoricalField> fields) {
     List<String> means = new ArrayList<>();
     for (CategoricalField field : fields) {
+      String inputs = prefix + field.name() + "FieldInputs";
       String embedding = prefix + field.name() + "FieldEmbedding";
-      String mean = prefix + field.name() + "FieldMean";
+      graph.addVertex(
+          inputs, new MergeVertex(), fieldIds(prefix, field), fieldWeights(prefix, field));
       graph.addLayer(
           embedding,
-          embedding(field.cardinality(), field.embeddingDim(), field.maxValues()),
-          fieldIds(prefix, field));
-      graph.addVertex(mean, new WeightedBagVertex(), embedding, fieldWeights(prefix, field));
-      means.add(mean);
+          bagOfIds(field.cardinality(), field.embeddingDim(), field.maxValues(), 1),
+          inputs);
+      means.add(embedding);
     }
     return means;
   }
@@ -310,11 +310,7 @@ final class TwoTowerGraphs {
     graph.addVertex(output, new L2NormalizeVertex(), projection);
   }
 
-  private static SequenceEmbedding itemIdEmbedding(TowerConfig config, int length) {
-    return embedding(config.itemCardinality(), config.itemEmbeddingDim(), length);
-  }
-
-  private static SequenceEmbedding embedding(int cardinality, int dim, int length) {
-    return SequenceEmbedding.of(cardinality, dim, length, EMBEDDING_INIT);
+  private static BagOfIdsEmbedding bagOfIds(int cardinality, int dim, int length, int bags) {
+    return BagOfIdsEmbedding.of(cardinality, dim, length, bags, EMBEDDING_INIT);
   }
 }

@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -162,8 +163,40 @@ public final class TwoTowerModel {
       config = JSON.readValue(json, TowerConfig.class);
     }
     try (InputStream graph = files.open(GRAPH_FILE)) {
-      return checked(config, ModelSerializer.restoreComputationGraph(graph, true));
+      return checked(config, ModelSerializer.restoreComputationGraph(graph, true)).upgraded();
     }
+  }
+
+  /**
+   * This model on the layers {@link #create} builds today. A model saved by an earlier version
+   * names the layer classes of its day in its JSON (DL4J's dense layers, {@link SequenceEmbedding}
+   * and {@link WeightedBagVertex}es); its parameters, optimizer state and step count move by name
+   * into a graph of today's layers, which compute the same functions of the same parameters. So
+   * every model trains and embeds through one implementation, whatever version saved it.
+   */
+  private TwoTowerModel upgraded() {
+    ComputationGraphConfiguration today = TwoTowerGraphs.training(config);
+    if (vertexClasses(today).equals(vertexClasses(trainingGraph.getConfiguration()))) {
+      return this;
+    }
+    TwoTowerModel upgraded = new TwoTowerModel(config, initialised(today));
+    EmbeddingGrowth.copyInto(trainingGraph, upgraded.trainingGraph);
+    return upgraded;
+  }
+
+  /** Each vertex's class by name; a layer's vertex by the class of its layer. */
+  private static Map<String, Class<?>> vertexClasses(ComputationGraphConfiguration configuration) {
+    Map<String, Class<?>> classes = new TreeMap<>();
+    configuration
+        .getVertices()
+        .forEach(
+            (name, vertex) ->
+                classes.put(
+                    name,
+                    vertex instanceof LayerVertex layer
+                        ? layer.getLayerConf().getLayer().getClass()
+                        : vertex.getClass()));
+    return classes;
   }
 
   /** Writes the model into the local folder {@code dir} (created if needed). */

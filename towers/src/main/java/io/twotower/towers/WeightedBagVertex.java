@@ -9,18 +9,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Pools one embedded id sequence under k weightings: out[b, s*d .. (s+1)*d) = sum_l w_s[b, l] *
- * embeddings[b, l, :] for s = 0..k-1.
- *
- * <p>Inputs: the embeddings [B, L, d] of an {@code EmbeddingSequenceLayer} (NWC), then k weight
- * arrays [B, L]. Output [B, k*d]. Weights 1/count on real ids and 0 on padding make a mean (and a
- * zero vector for an empty bag); a one-hot weighting picks one position. The training graph pools
- * the history and the candidate item from one embedding pass this way, so the shared id table has a
- * single consumer: a second consumer would make DL4J add two [B, L, d] gradients per step.
- *
- * <p>No parameters: the table lives in the embedding layer, whose gradient is a proper scatter-add
- * over repeated ids. Forward and backward are written by hand ({@link WeightedBagGraphVertex}): as
- * a {@code SameDiffVertex}, SameDiff's generic broadcast gradient took a third of a training step.
+ * The pooling of models saved before {@link BagOfIdsEmbedding}, whose JSON names this vertex: it
+ * pooled one embedded id sequence under k weightings, out[b, s*d .. (s+1)*d) = sum_l w_s[b, l] *
+ * embeddings[b, l, :] for s = 0..k-1, from the embeddings [B, L, d] of a {@link SequenceEmbedding}
+ * and k weight arrays [B, L], into [B, k*d]. {@link TwoTowerModel#load} moves such a model into
+ * today's graph, where {@link BagOfIdsEmbedding} pools straight from the table; nothing builds this
+ * vertex any more. Its runtime ({@link WeightedBagGraphVertex}) is plain ND4J.
  */
 public final class WeightedBagVertex extends GraphVertex {
 

@@ -227,7 +227,7 @@ class TwoTowerModelTest {
   }
 
   @Test
-  void loadsAndTrainsAModelSavedWithDl4jsDenseLayers(@TempDir Path dir) throws Exception {
+  void loadsAModelSavedWithDl4jsDenseLayersOntoTodaysLayers(@TempDir Path dir) throws Exception {
     TwoTowerModel model = trainedOneStep();
     model.save(dir);
     // Models saved before TowerDense name DL4J's own layer class in the graph's JSON.
@@ -245,13 +245,78 @@ class TwoTowerModelTest {
     TwoTowerModel loaded = TwoTowerModel.load(dir);
 
     assertThat(loaded.trainingGraph().getLayer("queryHidden0"))
-        .isExactlyInstanceOf(org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer.class);
+        .isExactlyInstanceOf(TowerDenseLayer.class);
+    assertThat(loaded.trainingGraph().getUpdater().getStateViewArray())
+        .isEqualTo(model.trainingGraph().getUpdater().getStateViewArray());
     List<int[]> histories = List.of(new int[] {1, 2}, new int[] {});
     assertThat(loaded.queryEmbeddings(histories)).isEqualTo(model.queryEmbeddings(histories));
     MultiDataSet batch = new TowerBatcher(CONFIG).trainingBatch(EXAMPLES);
     model.trainingGraph().fit(batch);
     loaded.trainingGraph().fit(batch);
     assertClose(loaded.queryEmbeddings(histories), model.queryEmbeddings(histories));
+  }
+
+  /**
+   * A model of the seed item and user fields, trained 3 steps and saved by the version before
+   * BagOfIdsEmbedding (commit 79ac4f7): its JSON names SequenceEmbedding and WeightedBagVertex, its
+   * tables are stored column-major. Beside it, the embeddings that version computed for fixed
+   * inputs (expected.txt).
+   */
+  private static final Path SAVED_WITH_SEQUENCE_EMBEDDINGS =
+      Path.of("src/test/resources/models/saved-with-sequence-embeddings");
+
+  @Test
+  void loadsAModelSavedWithSequenceEmbeddingsOntoTodaysLayers() throws Exception {
+    TwoTowerModel loaded = TwoTowerModel.load(SAVED_WITH_SEQUENCE_EMBEDDINGS);
+
+    ComputationGraph graph = loaded.trainingGraph();
+    assertThat(graph.getLayer(TwoTowerGraphs.ITEM_ID_EMBEDDING))
+        .isExactlyInstanceOf(BagOfIdsEmbeddingLayer.class);
+    assertThat(graph.getLayer("channelFieldEmbedding"))
+        .isExactlyInstanceOf(BagOfIdsEmbeddingLayer.class);
+    // Adam's step count and its state came along: the saved graph's own state, value for value.
+    assertThat(graph.getConfiguration().getIterationCount()).isEqualTo(3);
+    ComputationGraph saved =
+        org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+            SAVED_WITH_SEQUENCE_EMBEDDINGS.resolve(TwoTowerModel.GRAPH_FILE).toFile(), true);
+    assertThat(graph.getUpdater().getStateViewArray().sumNumber().doubleValue())
+        .isNotZero()
+        .isCloseTo(saved.getUpdater().getStateViewArray().sumNumber().doubleValue(), within(1e-6));
+    for (String layer : List.of(TwoTowerGraphs.ITEM_ID_EMBEDDING, "user.ageFieldEmbedding")) {
+      assertThat(graph.getLayer(layer).getParam("W"))
+          .as(layer)
+          .isEqualTo(saved.getLayer(layer).getParam("W"));
+    }
+    List<String> expected =
+        Files.readAllLines(SAVED_WITH_SEQUENCE_EMBEDDINGS.resolve("expected.txt"));
+    float[][] queries =
+        loaded.queryEmbeddings(
+            List.of(new int[] {1, 2}, new int[] {}, new int[] {9, 8, 7}),
+            List.of(new int[][] {{1}, {2}}, new int[][] {{3}, {0}}, new int[][] {{0}, {1}}));
+    float[][] items =
+        loaded.itemEmbeddings(
+            new int[] {0, 9, 4}, new int[][][] {{{1}, {2}}, {{3}, {4, 5}}, {{0}, {7}}});
+    assertClose(queries, rows(expected, "query "));
+    assertClose(items, rows(expected, "item "));
+
+    loaded.trainingGraph().fit(new TowerBatcher(QUERY_FEATURES).trainingBatch(WITH_USERS));
+    assertThat(loaded.trainingGraph().score()).isFinite();
+  }
+
+  /** The lines of {@code lines} that start with {@code prefix}, each "[a, b, ...]" as floats. */
+  private static float[][] rows(List<String> lines, String prefix) {
+    return lines.stream()
+        .filter(line -> line.startsWith(prefix))
+        .map(
+            line -> {
+              String[] values = line.substring(prefix.length() + 1, line.length() - 1).split(", ");
+              float[] row = new float[values.length];
+              for (int i = 0; i < row.length; i++) {
+                row[i] = Float.parseFloat(values[i]);
+              }
+              return row;
+            })
+        .toArray(float[][]::new);
   }
 
   @Test
