@@ -28,14 +28,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * this way: one layer, so one gradient, and the paper's shared item-id embedding.
  *
  * <p>The parameter is DL4J's embedding table "W" [nIn = ids, nOut = d], stored row-major ({@link
- * RowMajorTable}) so that a looked-up row is contiguous. The layer reads rows straight from the
- * table and adds straight into the table's gradient ({@link BagOfIdsEmbeddingLayer}): no [B, L, d]
- * array of looked-up rows exists, which DL4J's sequence embedding and a pooling vertex built,
- * copied and scattered back on every step (over a third of a training step at B = 1024, L = 51).
+ * RowMajorTable}) so that a looked-up row is contiguous. The layer pools each looked-up row into
+ * the output, and adds each position's gradient into the table's, as it goes ({@link
+ * BagOfIdsEmbeddingLayer}): no [B, L, d] array of looked-up rows exists, which DL4J's sequence
+ * embedding and a pooling vertex built, copied and scattered back on every step (over a third of a
+ * training step at B = 1024, L = 51).
  *
  * <p>Models saved before this layer existed carry a {@link SequenceEmbedding} and {@link
- * WeightedBagVertex}es in their JSON and keep loading (and training) with them; the table copies
- * between the two by layer name, as it has the same name, key and shape.
+ * WeightedBagVertex}es in their JSON; {@link TwoTowerModel#load} moves their tables into this layer
+ * by name, as it has the same name, key and shape.
  */
 public final class BagOfIdsEmbedding extends FeedForwardLayer {
   /** Ids per row, L. */

@@ -26,9 +26,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <ul>
  *   <li>float32 on the CPU, the training path: loops over heap copies ({@link HeapFloats}). The
  *       forward pass reads the table through one bulk copy, the backward pass sums the gradient in
- *       a heap table and writes it with one bulk copy. Per looked-up row, the loops then cost a few
- *       vector instructions, where a lookup in native memory cost a call; the copies cost O(V d)
- *       per step, as DL4J's dense gradient and Adam's update over the whole table already do.
+ *       a heap table and writes it with one bulk copy. A looked-up row then costs a loop over heap
+ *       arrays, where reading it from native memory cost a call per row; the copies cost O(V d) per
+ *       step, as DL4J's dense gradient and Adam's update over the whole table already do.
  *   <li>any other type or backend (the double-precision gradient checks, CUDA): ND4J's gather, a
  *       batched product with the weightings, and ND4J's scatter-add.
  * </ul>
