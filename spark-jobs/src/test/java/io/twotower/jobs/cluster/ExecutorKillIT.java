@@ -1,5 +1,6 @@
 package io.twotower.jobs.cluster;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.map_entries;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -110,9 +112,9 @@ class ExecutorKillIT {
 
     cluster = LocalCluster.start(WORK.resolve("local-cluster"));
     // One averaging round per epoch, each worker fitting its whole share (30 batches of 128): a
-    // round's fit tasks then take most of a second, so the kill lands inside one. At the default
-    // 5 batches a round they took 30-200 ms, and the kill, about 150 ms after the round's job
-    // started, landed in the driver's averaging between two rounds about every other run.
+    // round's fit tasks then take 0.1-1.5 s, where 5 batches a round took 30-200 ms, so the kill
+    // has time to find a task running (runningATask). A kill about 150 ms after the round's job
+    // started landed in the driver's averaging between two rounds in one of two CI runs.
     List<String> args = new ArrayList<>(LocalCluster.smallRun("pipeline", data));
     args.addAll(
         List.of("--set", "train.averaging-frequency=30", "--set", "train.splits-per-epoch=1"));
@@ -134,7 +136,8 @@ class ExecutorKillIT {
 
   /**
    * Waits for {@code line}, then for the next Spark job (the driver flushes the event log at every
-   * job start, so its tasks are starting or running), and kills the first of the two executors.
+   * job start, so its tasks are starting or running), and kills the first of the two executors; in
+   * training, the first found running a fit task.
    */
   private static Kill killDuring(String stage, Pattern line) throws Exception {
     Optional<String> seen = pipeline.awaitLine(line, RUN_TIMEOUT);
@@ -154,13 +157,45 @@ class ExecutorKillIT {
         && System.currentTimeMillis() < seenAt + 60_000) {
       Thread.sleep(20);
     }
-    String victim = executors.keySet().stream().sorted().findFirst().orElseThrow();
+    String victim =
+        stage.equals("train")
+            ? runningATask(executors, seenAt + 60_000)
+            : executors.keySet().stream().sorted().findFirst().orElseThrow();
     long at = System.currentTimeMillis();
     assertThat(executors.get(victim).destroyForcibly()).isTrue();
     System.out.printf(
         "ExecutorKillIT: killed executor %s in %s, %d ms after \"%s\"%n",
         victim, stage, at - seenAt, seen.get());
     return new Kill(stage, victim, seen.get(), at);
+  }
+
+  /**
+   * The first of {@code executors} found running a task, from their own logs (each executor's
+   * stderr in its work folder: "Running task 0.0 in stage 345.0 (TID 3001)", then "Finished task
+   * 0.0 in stage 345.0 (TID 3001)"). Called once the averaging round's job has started, when no
+   * other job runs: the task is a fit task, and killing its executor now catches it inside the
+   * round. A round's fit tasks can be shorter than the time from the job's start to a kill, and
+   * between two rounds no task runs while the driver averages.
+   */
+  private static String runningATask(Map<String, ProcessHandle> executors, long deadline)
+      throws Exception {
+    Pattern started = Pattern.compile("Running task \\S+ in stage \\S+ (\\(TID \\d+\\))");
+    while (System.currentTimeMillis() < deadline) {
+      for (Map.Entry<String, ProcessHandle> executor : executors.entrySet()) {
+        Path stderr = LocalCluster.workingDirectory(executor.getValue()).resolve("stderr");
+        String log = new String(Files.readAllBytes(stderr), UTF_8);
+        String lastTask = null;
+        for (Matcher task = started.matcher(log); task.find(); ) {
+          lastTask = task.group(1);
+        }
+        // Running until a line "Finished task ..." (or "Exception in task ...") names it again.
+        if (lastTask != null && log.indexOf(lastTask) == log.lastIndexOf(lastTask)) {
+          return executor.getKey();
+        }
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("No executor ran a task of the averaging round within a minute");
   }
 
   @AfterAll

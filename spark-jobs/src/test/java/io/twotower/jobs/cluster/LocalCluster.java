@@ -167,11 +167,15 @@ final class LocalCluster implements AutoCloseable {
 
   private static boolean runsIn(ProcessHandle process, Path folder) {
     try {
-      return Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd"))
-          .startsWith(folder);
+      return workingDirectory(process).startsWith(folder);
     } catch (IOException | SecurityException e) {
       return false; // gone, or not ours
     }
+  }
+
+  /** The process's working directory; an executor's is its folder under the work dir. */
+  static Path workingDirectory(ProcessHandle process) throws IOException {
+    return Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd"));
   }
 
   /** The executor's {@code --executor-id}, or its pid when its command line has none. */
