@@ -60,8 +60,12 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
   }
 
   /**
-   * Places {@code examples} in {@code partitions} partitions, keeps them (Spark's compressed
-   * columnar cache, spilling to disk) and counts them, in one Spark job, until {@link #release()}.
+   * Places {@code examples} in {@code partitions} partitions, keeps them on local disk and counts
+   * them, in one Spark job, until {@link #release()}.
+   *
+   * <p>Disk only: each epoch reads them back from the page cache. Kept in memory and disk, a
+   * partition evicted to disk came back as one heap buffer of the whole block, and a million
+   * examples in the workers' 2 partitions ran the launcher's 4 GB heap out of memory.
    */
   static EpochBatches of(
       Dataset<Row> examples,
@@ -71,8 +75,7 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
       TowerConfig towerConfig,
       int batchSize,
       MixedNegativeDraws negatives) {
-    Dataset<Row> placed =
-        placed(examples, partitions, seed).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> placed = placed(examples, partitions, seed).persist(StorageLevel.DISK_ONLY());
     return new EpochBatches(
         placed,
         placed.count(),
