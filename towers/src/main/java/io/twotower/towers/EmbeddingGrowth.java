@@ -10,17 +10,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Copies a trained graph's parameters and optimizer state into a freshly initialised graph of the
- * same layers whose embedding tables may have more rows (a grown vocabulary). Old rows keep their
- * values and state; new rows keep the fresh graph's initialisation and zero state.
+ * Copies a trained graph's parameters and optimizer state into a freshly initialised graph with the
+ * same parameters by layer name, whose embedding tables may have more rows (a grown vocabulary) and
+ * whose layer classes may be newer (an older model loaded into today's layers, {@link
+ * TwoTowerModel#load}). Old rows keep their values and state; new rows keep the fresh graph's
+ * initialisation and zero state.
  *
  * <p>Where the state lives: DL4J keeps one flat parameter vector and one flat updater-state vector
  * per graph. The parameters are cut into updater blocks (runs of parameters with the same updater);
  * a block of n parameters owns {@code s * n} state values, s segments (Adam: m then v; AdaGrad:
  * one) each laid out exactly like the block's n parameters. So a parameter's state in segment j is
  * the slice of that segment at the parameter's offset in its block, shaped like the parameter.
- * Growing a table changes every later offset, and a table stored column-major moves even its own
- * old values, hence the copy by (row, column) rather than by flat position.
+ * Growing a table changes every later offset, and a table stored column-major (DL4J's embedding
+ * layers) moves even its own old values, as does one that changes order (into {@link
+ * BagOfIdsEmbedding}'s row-major table), hence the copy by (row, column) rather than by flat
+ * position.
  */
 final class EmbeddingGrowth {
   private EmbeddingGrowth() {}
