@@ -3,6 +3,7 @@ package io.twotower.towers;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
@@ -26,6 +27,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * the network), one per thread, and is rebuilt when a round brings another configuration (another
  * model trained in the same JVM). Listeners and DL4J's training statistics need DL4J's per-round
  * set-up: with either, {@link SparkTrainer} uses DL4J's worker.
+ *
+ * <p>Each network is built from a configuration of its own, parsed from the round's JSON. DL4J's
+ * worker builds from a clone of the broadcast configuration, and the clone shares each output
+ * layer's loss function object with it. On {@code local[n]} every task thread reads the same
+ * broadcast object, so both workers' networks called one {@link InBatchSoftmaxLossFunction}: they
+ * queued on its lock (5.0 s of waits over 20 ms each in one 8-epoch run on ml-latest-small) and
+ * each overwrote the other's remembered forward pass, so every batch computed the loss twice.
  */
 final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
   private static final ThreadLocal<Kept> KEPT = new ThreadLocal<>();
@@ -50,7 +58,7 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
     Kept kept = KEPT.get();
     ComputationGraph graph;
     if (kept == null || round.getUpdaterState() == null || !kept.configuration().equals(json)) {
-      graph = super.getInitialModelGraph();
+      graph = built(json, round);
       KEPT.set(new Kept(json, graph));
     } else {
       graph = kept.graph();
@@ -61,6 +69,20 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
     graph.getConfiguration().setIterationCount(master.getIterationCount());
     graph.getConfiguration().setEpochCount(master.getEpochCount());
     Nd4j.getExecutioner().commit();
+    return graph;
+  }
+
+  /**
+   * A network of the configuration {@code json} with the round's parameters and optimizer state, as
+   * DL4J's worker builds it, but sharing no object with the broadcast.
+   */
+  private static ComputationGraph built(String json, NetBroadcastTuple round) {
+    ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+    graph.init(round.getParameters().unsafeDuplication(), false);
+    if (round.getUpdaterState() != null) {
+      graph.setUpdater(
+          new ComputationGraphUpdater(graph, round.getUpdaterState().unsafeDuplication()));
+    }
     return graph;
   }
 }

@@ -10,11 +10,18 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
@@ -27,6 +34,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /** Real parameter-averaging fits on local[2]. */
 class SparkTrainerIT {
@@ -346,6 +354,45 @@ class SparkTrainerIT {
     assertThat(kept.params()).isEqualTo(fresh.params());
     assertThat(kept.getUpdater().getStateViewArray())
         .isEqualTo(fresh.getUpdater().getStateViewArray());
+  }
+
+  /**
+   * On local[n] every task thread reads the same broadcast object: the networks two threads keep
+   * must share no configuration object with it or with each other (the loss function remembers a
+   * step's forward pass and is locked while it computes), and still fit alike.
+   */
+  @Test
+  void twoThreadsKeepNetworksThatShareNoLossFunction() throws Exception {
+    TwoTowerModel model = TwoTowerModel.create(LocalTrainerTest.plantedConfig());
+    ComputationGraph master = model.trainingGraph();
+    Broadcast<NetBroadcastTuple> shared = round(master);
+    WorkerConfiguration config = new WorkerConfiguration(true, 1, BATCH, 2, 0, false);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Callable<ComputationGraph> worker =
+          () -> new KeptGraphWorker(shared, true, config).getInitialModelGraph();
+      List<ComputationGraph> kept = new ArrayList<>();
+      for (Future<ComputationGraph> network : threads.invokeAll(List.of(worker, worker))) {
+        kept.add(network.get());
+      }
+      ILossFunction broadcastLoss = lossFunction(shared.getValue().getGraphConfiguration());
+      ILossFunction first = lossFunction(kept.get(0).getConfiguration());
+      ILossFunction second = lossFunction(kept.get(1).getConfiguration());
+      assertThat(first).isNotSameAs(second).isNotSameAs(broadcastLoss).isEqualTo(broadcastLoss);
+      assertThat(second).isNotSameAs(broadcastLoss);
+
+      MultiDataSet batch = batches(model.config()).get(0);
+      kept.get(0).fit(batch);
+      kept.get(1).fit(batch);
+      assertThat(kept.get(0).params()).isEqualTo(kept.get(1).params());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static ILossFunction lossFunction(ComputationGraphConfiguration configuration) {
+    LayerVertex loss = (LayerVertex) configuration.getVertices().get(TwoTowerGraphs.LOSS);
+    return ((LossLayer) loss.getLayerConf().getLayer()).getLossFn();
   }
 
   private static Broadcast<NetBroadcastTuple> round(ComputationGraph master) {
