@@ -52,7 +52,7 @@ class SparkTrainerIT {
                 .setMaster("local[2]")
                 .setAppName("SparkTrainerIT")
                 .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                .set("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+                .set("spark.kryo.registrator", Nd4jKryoRegistrator.class.getName())
                 .set("spark.ui.enabled", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1"));

@@ -5,6 +5,7 @@ import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.config.SparkConfig;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.towers.ComputeBackend;
+import io.twotower.towers.Nd4jKryoRegistrator;
 import java.util.Optional;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -95,7 +96,7 @@ public final class SparkSessions {
         .config(
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-        .config("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
+        .config("spark.kryo.registrator", Nd4jKryoRegistrator.class.getName())
         .config("spark.sql.session.timeZone", "UTC");
   }
 

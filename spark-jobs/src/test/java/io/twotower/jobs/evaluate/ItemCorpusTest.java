@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.twotower.jobs.JobException;
+import io.twotower.towers.Nd4jKryoRegistrator;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
@@ -19,7 +20,7 @@ class ItemCorpusTest {
     // through Kryo, configured as SparkSessions configures it.
     SerializerInstance kryo =
         new KryoSerializer(
-                new SparkConf().set("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator"))
+                new SparkConf().set("spark.kryo.registrator", Nd4jKryoRegistrator.class.getName()))
             .newInstance();
     ItemCorpus corpus =
         ItemCorpus.of(List.of("a", "b"), new int[] {7, 9}, new float[][] {{1f, 2f}, {3f, 4f}});
