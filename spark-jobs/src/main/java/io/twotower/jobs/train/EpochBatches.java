@@ -60,8 +60,8 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
   }
 
   /**
-   * Places {@code examples} in {@code partitions} partitions, keeps them on local disk and counts
-   * them, in one Spark job, until {@link #release()}.
+   * Places {@code examples} in {@code partitions} partitions, keeps them (only the columns the
+   * towers read) on local disk and counts them, in one Spark job, until {@link #release()}.
    *
    * <p>Disk only: each epoch reads them back from the page cache. Kept in memory and disk, a
    * partition evicted to disk came back as one heap buffer of the whole block, and a million
@@ -75,7 +75,10 @@ final class EpochBatches implements IntFunction<JavaRDD<MultiDataSet>> {
       TowerConfig towerConfig,
       int batchSize,
       MixedNegativeDraws negatives) {
-    Dataset<Row> placed = placed(examples, partitions, seed).persist(StorageLevel.DISK_ONLY());
+    Dataset<Row> placed =
+        placed(examples, partitions, seed)
+            .select(inputs.columns())
+            .persist(StorageLevel.DISK_ONLY());
     return new EpochBatches(
         placed,
         placed.count(),

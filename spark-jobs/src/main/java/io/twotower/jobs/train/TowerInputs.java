@@ -5,6 +5,7 @@ import static io.twotower.jobs.tables.Table.Columns.HISTORY_IDX;
 import static io.twotower.jobs.tables.Table.Columns.ITEM_IDX;
 import static io.twotower.jobs.tables.Table.Columns.LOG_P;
 import static io.twotower.jobs.tables.Table.Columns.REWARD;
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.size;
 
@@ -22,6 +23,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -124,6 +126,17 @@ public final class TowerInputs implements Serializable {
                     f.maxValues(),
                     f.embeddingDim()))
         .toList();
+  }
+
+  /** The columns {@link #example} reads: all a placed example needs to keep. */
+  public Column[] columns() {
+    List<Column> columns =
+        new ArrayList<>(
+            List.of(col(HISTORY_IDX), col(ITEM_IDX), col(FIELD_IDX), col(REWARD), col(LOG_P)));
+    if (!userFields.isEmpty()) {
+      columns.add(col(Table.USER_FIELD_IDX.name()));
+    }
+    return columns.toArray(new Column[0]);
   }
 
   /** A training_examples row joined with its log_p, as the towers take it. */
