@@ -219,6 +219,22 @@ public final class TwoTowerModel {
   }
 
   /**
+   * A copy of this model that shares nothing with it: the training graph's configuration (step
+   * count included), parameters and optimizer state, e.g. to save while this one trains on.
+   */
+  public TwoTowerModel copy() {
+    ComputationGraph copy =
+        new ComputationGraph(
+            ComputationGraphConfiguration.fromJson(trainingGraph.getConfiguration().toJson()));
+    copy.init(trainingGraph.params().dup(), false);
+    INDArray state = trainingGraph.getUpdater().getStateViewArray();
+    if (state != null) {
+      copy.getUpdater().setStateViewArray(state.dup());
+    }
+    return new TwoTowerModel(config, copy);
+  }
+
+  /**
    * This model's configuration around {@code trained}, a training graph of the same shape (e.g. the
    * network a Spark trainer returns).
    *

@@ -227,6 +227,25 @@ class TwoTowerModelTest {
   }
 
   @Test
+  void aCopyCarriesParametersOptimizerStateAndStepAndSharesNothing() {
+    TwoTowerModel model = trainedOneStep();
+
+    TwoTowerModel copy = model.copy();
+    INDArray params = copy.trainingGraph().params().dup();
+    model.trainingGraph().fit(new TowerBatcher(CONFIG).trainingBatch(EXAMPLES));
+
+    assertThat(copy.config()).isEqualTo(CONFIG);
+    assertThat(copy.trainingGraph().getConfiguration().getIterationCount()).isEqualTo(1);
+    assertThat(copy.trainingGraph().params()).isEqualTo(params);
+    assertThat(model.trainingGraph().params()).isNotEqualTo(params);
+    // Trained on alike, the copy steps as the original did from the same state.
+    copy.trainingGraph().fit(new TowerBatcher(CONFIG).trainingBatch(EXAMPLES));
+    assertThat(copy.trainingGraph().params()).isEqualTo(model.trainingGraph().params());
+    assertThat(copy.trainingGraph().getUpdater().getStateViewArray())
+        .isEqualTo(model.trainingGraph().getUpdater().getStateViewArray());
+  }
+
+  @Test
   void loadsAModelSavedWithDl4jsDenseLayersOntoTodaysLayers(@TempDir Path dir) throws Exception {
     TwoTowerModel model = trainedOneStep();
     model.save(dir);
