@@ -11,6 +11,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.common.primitives.AtomicDouble;
 import org.nd4j.kryo.primitives.AtomicDoubleSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager.Location;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
@@ -72,6 +73,8 @@ public final class Nd4jKryoRegistrator implements KryoRegistrator {
       if (contiguous.isEmpty()) {
         return;
       }
+      // On a GPU the newest values may be on the device only.
+      Nd4j.getAffinityManager().ensureLocation(contiguous, Location.HOST);
       BytePointer data = bytes(contiguous);
       for (long from = 0; from < data.limit(); from += BLOCK) {
         int length = (int) Math.min(BLOCK, data.limit() - from);
@@ -107,6 +110,8 @@ public final class Nd4jKryoRegistrator implements KryoRegistrator {
         input.readBytes(block, 0, length);
         data.position(from).put(block, 0, length);
       }
+      // Written on the host: a GPU copies them to the device before its first use.
+      Nd4j.getAffinityManager().tagLocation(array, Location.HOST);
       return array;
     }
 
