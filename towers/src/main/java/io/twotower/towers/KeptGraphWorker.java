@@ -3,7 +3,6 @@ package io.twotower.towers;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
@@ -58,7 +57,7 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
     Kept kept = KEPT.get();
     ComputationGraph graph;
     if (kept == null || round.getUpdaterState() == null || !kept.configuration().equals(json)) {
-      graph = built(json, round);
+      graph = TwoTowerGraphs.network(json, round.getParameters(), round.getUpdaterState());
       KEPT.set(new Kept(json, graph));
     } else {
       graph = kept.graph();
@@ -69,20 +68,6 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
     graph.getConfiguration().setIterationCount(master.getIterationCount());
     graph.getConfiguration().setEpochCount(master.getEpochCount());
     Nd4j.getExecutioner().commit();
-    return graph;
-  }
-
-  /**
-   * A network of the configuration {@code json} with the round's parameters and optimizer state, as
-   * DL4J's worker builds it, but sharing no object with the broadcast.
-   */
-  private static ComputationGraph built(String json, NetBroadcastTuple round) {
-    ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
-    graph.init(round.getParameters().unsafeDuplication(), false);
-    if (round.getUpdaterState() != null) {
-      graph.setUpdater(
-          new ComputationGraphUpdater(graph, round.getUpdaterState().unsafeDuplication()));
-    }
     return graph;
   }
 }

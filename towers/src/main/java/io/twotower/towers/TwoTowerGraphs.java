@@ -10,10 +10,13 @@ import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.AdaGrad;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -312,5 +315,18 @@ final class TwoTowerGraphs {
 
   private static BagOfIdsEmbedding bagOfIds(int cardinality, int dim, int length, int bags) {
     return BagOfIdsEmbedding.of(cardinality, dim, length, bags, EMBEDDING_INIT);
+  }
+
+  /**
+   * A network of the configuration {@code json} holding copies of {@code params} and {@code
+   * updaterState} (null: a fresh optimizer state): it shares no object with where they came from.
+   */
+  static ComputationGraph network(String json, INDArray params, INDArray updaterState) {
+    ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+    graph.init(params.dup(), false);
+    if (updaterState != null) {
+      graph.setUpdater(new ComputationGraphUpdater(graph, updaterState.dup()));
+    }
+    return graph;
   }
 }

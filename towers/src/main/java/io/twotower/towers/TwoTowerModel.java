@@ -224,13 +224,10 @@ public final class TwoTowerModel {
    */
   public TwoTowerModel copy() {
     ComputationGraph copy =
-        new ComputationGraph(
-            ComputationGraphConfiguration.fromJson(trainingGraph.getConfiguration().toJson()));
-    copy.init(trainingGraph.params().dup(), false);
-    INDArray state = trainingGraph.getUpdater().getStateViewArray();
-    if (state != null) {
-      copy.getUpdater().setStateViewArray(state.dup());
-    }
+        TwoTowerGraphs.network(
+            trainingGraph.getConfiguration().toJson(),
+            trainingGraph.params(),
+            trainingGraph.getUpdater().getStateViewArray());
     return new TwoTowerModel(config, copy);
   }
 
