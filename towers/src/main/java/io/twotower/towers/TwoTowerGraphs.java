@@ -18,7 +18,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.AdaGrad;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -187,7 +186,7 @@ final class TwoTowerGraphs {
 
   private static IUpdater updater(TowerConfig config) {
     return switch (config.optimizer()) {
-      case ADAM -> new Adam(config.learningRate());
+      case ADAM -> new HeapAdam(config.learningRate());
       case ADAGRAD -> new AdaGrad(config.learningRate());
     };
   }

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -168,11 +169,12 @@ public final class TwoTowerModel {
   }
 
   /**
-   * This model on the layers {@link #create} builds today. A model saved by an earlier version
-   * names the layer classes of its day in its JSON (DL4J's dense layers, {@link SequenceEmbedding}
-   * and {@link WeightedBagVertex}es); its parameters, optimizer state and step count move by name
-   * into a graph of today's layers, which compute the same functions of the same parameters. So
-   * every model trains and embeds through one implementation, whatever version saved it.
+   * This model on the layers and updater {@link #create} builds today. A model saved by an earlier
+   * version names the classes of its day in its JSON (DL4J's dense layers, {@link
+   * SequenceEmbedding} and {@link WeightedBagVertex}es, ND4J's Adam); its parameters, optimizer
+   * state and step count move by name into a graph of today's, which compute the same functions of
+   * the same parameters and keep the same state. So every model trains and embeds through one
+   * implementation, whatever version saved it.
    */
   private TwoTowerModel upgraded() {
     ComputationGraphConfiguration today = TwoTowerGraphs.training(config);
@@ -184,9 +186,10 @@ public final class TwoTowerModel {
     return upgraded;
   }
 
-  /** Each vertex's class by name; a layer's vertex by the class of its layer. */
-  private static Map<String, Class<?>> vertexClasses(ComputationGraphConfiguration configuration) {
-    Map<String, Class<?>> classes = new TreeMap<>();
+  /** Each vertex's classes by name; a layer's vertex by the classes of its layer and updater. */
+  private static Map<String, List<Class<?>>> vertexClasses(
+      ComputationGraphConfiguration configuration) {
+    Map<String, List<Class<?>>> classes = new TreeMap<>();
     configuration
         .getVertices()
         .forEach(
@@ -194,9 +197,15 @@ public final class TwoTowerModel {
                 classes.put(
                     name,
                     vertex instanceof LayerVertex layer
-                        ? layer.getLayerConf().getLayer().getClass()
-                        : vertex.getClass()));
+                        ? layerClasses(layer.getLayerConf().getLayer())
+                        : List.of(vertex.getClass())));
     return classes;
+  }
+
+  private static List<Class<?>> layerClasses(org.deeplearning4j.nn.conf.layers.Layer layer) {
+    return layer instanceof BaseLayer withUpdater && withUpdater.getIUpdater() != null
+        ? List.of(layer.getClass(), withUpdater.getIUpdater().getClass())
+        : List.of(layer.getClass());
   }
 
   /** Writes the model into the local folder {@code dir} (created if needed). */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.IOException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ class TwoTowerModelTest {
   private static final TowerConfig CONFIG = TowerBatcherTest.CONFIG;
   // The same model with the seed item and user fields region (4 values) and age (3 values).
   private static final TowerConfig QUERY_FEATURES = TowerBatcherTest.QUERY_FEATURES_CONFIG;
-  private static final List<TowerExample> EXAMPLES =
+  static final List<TowerExample> EXAMPLES =
       List.of(
           new TowerExample(new int[] {4, 2}, 7, new int[][] {{1}, {3, 6}}, 1f, -2.5f),
           new TowerExample(new int[] {}, 9, new int[][] {{0}, {5}}, 0.5f, -1f),
@@ -250,16 +251,7 @@ class TwoTowerModelTest {
     TwoTowerModel model = trainedOneStep();
     model.save(dir);
     // Models saved before TowerDense name DL4J's own layer class in the graph's JSON.
-    try (FileSystem zip = FileSystems.newFileSystem(dir.resolve(TwoTowerModel.GRAPH_FILE))) {
-      Path json = zip.getPath("configuration.json");
-      String configuration = Files.readString(json);
-      assertThat(configuration).contains(TowerDense.class.getName());
-      Files.writeString(
-          json,
-          configuration.replace(
-              TowerDense.class.getName(),
-              org.deeplearning4j.nn.conf.layers.DenseLayer.class.getName()));
-    }
+    renameInSavedGraph(dir, TowerDense.class, org.deeplearning4j.nn.conf.layers.DenseLayer.class);
 
     TwoTowerModel loaded = TwoTowerModel.load(dir);
 
@@ -320,6 +312,19 @@ class TwoTowerModelTest {
 
     loaded.trainingGraph().fit(new TowerBatcher(QUERY_FEATURES).trainingBatch(WITH_USERS));
     assertThat(loaded.trainingGraph().score()).isFinite();
+  }
+
+  /**
+   * Makes the model saved in {@code dir} name class {@code earlier} where it names {@code today} in
+   * its graph's JSON, as a model saved before {@code today} existed does.
+   */
+  static void renameInSavedGraph(Path dir, Class<?> today, Class<?> earlier) throws IOException {
+    try (FileSystem zip = FileSystems.newFileSystem(dir.resolve(TwoTowerModel.GRAPH_FILE))) {
+      Path json = zip.getPath("configuration.json");
+      String configuration = Files.readString(json);
+      assertThat(configuration).contains(today.getName());
+      Files.writeString(json, configuration.replace(today.getName(), earlier.getName()));
+    }
   }
 
   /** The lines of {@code lines} that start with {@code prefix}, each "[a, b, ...]" as floats. */
