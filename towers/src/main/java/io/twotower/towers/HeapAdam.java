@@ -60,9 +60,13 @@ public final class HeapAdam extends Adam {
    */
   static final class Updater implements GradientUpdater<HeapAdam> {
     private final HeapAdam config;
-    private INDArray state;
-    private float[] stateScratch;
+    private INDArray m;
+    private INDArray v;
+    // Three arrays, not one [m | v]: the JIT vectorises the loop only when its stores cannot
+    // overlap its loads, which it cannot tell of two ranges of one array.
     private float[] gradientScratch;
+    private float[] mScratch;
+    private float[] vScratch;
 
     Updater(HeapAdam config) {
       this.config = config;
@@ -80,12 +84,7 @@ public final class HeapAdam extends Adam {
 
     @Override
     public Map<String, INDArray> getState() {
-      long n = state.length() / 2;
-      return Map.of(
-          AdamUpdater.M_STATE,
-          state.get(NDArrayIndex.interval(0, n)),
-          AdamUpdater.V_STATE,
-          state.get(NDArrayIndex.interval(n, 2 * n)));
+      return Map.of(AdamUpdater.M_STATE, m, AdamUpdater.V_STATE, v);
     }
 
     @Override
@@ -94,18 +93,22 @@ public final class HeapAdam extends Adam {
       if (initialize) {
         viewArray.assign(0);
       }
-      this.state = viewArray.reshape(viewArray.length());
+      INDArray state = viewArray.reshape(viewArray.length());
+      long n = state.length() / 2;
+      this.m = state.get(NDArrayIndex.interval(0, n));
+      this.v = state.get(NDArrayIndex.interval(n, 2 * n));
     }
 
     @Override
     public void applyUpdater(INDArray gradient, int iteration, int epoch) {
       int n = Math.toIntExact(gradient.length());
-      if (state.length() != 2L * n) {
+      if (m.length() != n) {
         throw new IllegalStateException(
-            "Adam state of " + state.length() + " values for a gradient of " + n);
+            "Adam state of 2 x " + m.length() + " values for a gradient of " + n);
       }
       float[] g = gradientScratch = HeapFloats.read(gradient, gradientScratch);
-      float[] mv = stateScratch = HeapFloats.read(state, stateScratch);
+      float[] ms = mScratch = HeapFloats.read(m, mScratch);
+      float[] vs = vScratch = HeapFloats.read(v, vScratch);
       float beta1 = (float) config.getBeta1();
       float beta2 = (float) config.getBeta2();
       float epsilon = (float) config.getEpsilon();
@@ -119,13 +122,14 @@ public final class HeapAdam extends Adam {
       float keep2 = 1 - beta2;
       for (int i = 0; i < n; i++) {
         float gi = g[i];
-        float m = beta1 * mv[i] + keep1 * gi;
-        float v = beta2 * mv[n + i] + keep2 * gi * gi;
-        mv[i] = m;
-        mv[n + i] = v;
-        g[i] = alpha * m / ((float) Math.sqrt(v) + epsilon);
+        float mi = beta1 * ms[i] + keep1 * gi;
+        float vi = beta2 * vs[i] + keep2 * gi * gi;
+        ms[i] = mi;
+        vs[i] = vi;
+        g[i] = alpha * mi / ((float) Math.sqrt(vi) + epsilon);
       }
-      HeapFloats.write(mv, state);
+      HeapFloats.write(ms, m);
+      HeapFloats.write(vs, v);
       HeapFloats.write(g, gradient);
     }
   }
