@@ -105,7 +105,6 @@ public final class SparkTrainer {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(progress, "progress");
     Position start = checkpointing.start();
-    // Reported for a split with nothing to fit, as DL4J's own score is then the last one.
     double score = 0.0;
     SparkComputationGraph spark =
         new SparkComputationGraph(sc, model.trainingGraph(), trainingMaster(settings));
@@ -128,7 +127,10 @@ public final class SparkTrainer {
             }
           }
           double seconds = (System.nanoTime() - begin) / 1e9;
-          progress.onSplit(epoch, split, splits, examples, examples / seconds, score);
+          // An epoch of fewer rounds than splits leaves some splits empty: nothing to report.
+          if (examples > 0) {
+            progress.onSplit(epoch, split, splits, examples, examples / seconds, score);
+          }
           boolean lastOfEpoch = split == splits - 1;
           if (lastOfEpoch) {
             // Told after every epoch, the last one too (its answer is then moot).
