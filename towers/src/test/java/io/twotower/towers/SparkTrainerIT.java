@@ -163,7 +163,7 @@ class SparkTrainerIT {
     assertThat(trained.trainingGraph().params().isNaN().any()).isFalse();
   }
 
-  /** No rows at all (a quiet day in a daily schedule): nothing is fitted, every split reported. */
+  /** No rows at all (a quiet day in a daily schedule): nothing is fitted, nothing reported. */
   @Test
   void noRowsLeavesTheModelAsItWas() {
     TwoTowerModel model = TwoTowerModel.create(LocalTrainerTest.plantedConfig());
@@ -179,7 +179,8 @@ class SparkTrainerIT {
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
-    assertThat(reports).hasSize(4).extracting(r -> r[0]).containsOnly(0L);
+    // Nothing fitted, so nothing to report: a split with no examples prints no progress line.
+    assertThat(reports).isEmpty();
     assertThat(trained.trainingGraph().params()).isEqualTo(before);
   }
 
