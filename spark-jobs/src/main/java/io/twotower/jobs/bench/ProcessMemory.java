@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 import javax.management.JMException;
@@ -112,6 +113,11 @@ final class ProcessMemory {
    * Polls a process and its descendants every {@code periodMillis} until it exits, keeping the
    * largest VmHWM seen per process; the peak of the whole tree is the largest sum of the
    * descendants' marks at one poll, bounded below by the largest single one.
+   *
+   * <p>A descendant that still runs the polled process's own executable is left out: a JVM starts a
+   * command (Hadoop's and Spark's shell calls) by a vfork, and until the child execs it shares the
+   * JVM's memory and its status shows the JVM's resident set. Counted, it doubled a 7.04 GB train
+   * stage to 14.08 GB in one run.
    */
   static final class Poller implements AutoCloseable {
     private final Process process;
@@ -143,8 +149,11 @@ final class ProcessMemory {
       if (own.isPresent()) {
         sum += own.getAsLong();
       }
+      Optional<String> executable = process.info().command();
       for (ProcessHandle child : process.descendants().toList()) {
-        sum += peakResidentBytes(child.pid()).orElse(0);
+        if (executable.isEmpty() || !child.info().command().equals(executable)) {
+          sum += peakResidentBytes(child.pid()).orElse(0);
+        }
       }
       if (sum > 0) {
         peak = Math.max(peak, sum);
