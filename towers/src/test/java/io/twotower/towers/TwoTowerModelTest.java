@@ -357,7 +357,8 @@ class TwoTowerModelTest {
         .hasMessageContaining("queryHidden0=40");
   }
 
-  private static TwoTowerModel trainedOneStep() {
+  /** A model of CONFIG after one step on EXAMPLES. */
+  static TwoTowerModel trainedOneStep() {
     return trainedOneStep(CONFIG, EXAMPLES);
   }
 
