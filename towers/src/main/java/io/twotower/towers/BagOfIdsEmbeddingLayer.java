@@ -27,8 +27,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   <li>float32 on the CPU, the training path: loops over heap copies ({@link HeapFloats}). The
  *       forward pass reads the table through one bulk copy, the backward pass sums the gradient in
  *       a heap table and writes it with one bulk copy. A looked-up row then costs a loop over heap
- *       arrays, where reading it from native memory cost a call per row; the copies cost O(V d) per
- *       step, as DL4J's dense gradient and Adam's update over the whole table already do.
+ *       arrays ({@link FloatKernels}), where reading it from native memory cost a call per row; the
+ *       copies cost O(V d) per step, as DL4J's dense gradient and Adam's update over the whole
+ *       table already do.
  *   <li>any other type or backend (the double-precision gradient checks, CUDA): ND4J's gather, a
  *       batched product with the weightings, and ND4J's scatter-add.
  * </ul>
@@ -116,10 +117,7 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
         for (int s = 0; s < shape.bags(); s++) {
           float weight = in[shape.weightAt(b, s, l)];
           if (weight != 0) {
-            int to = (b * shape.bags() + s) * d;
-            for (int i = 0; i < d; i++) {
-              out[to + i] += weight * table[from + i];
-            }
+            FloatKernels.BEST.addScaled(weight, table, from, out, (b * shape.bags() + s) * d, d);
           }
         }
       }
@@ -138,10 +136,7 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
         for (int s = 0; s < shape.bags(); s++) {
           float weight = in[shape.weightAt(b, s, l)];
           if (weight != 0) {
-            int from = (b * shape.bags() + s) * d;
-            for (int i = 0; i < d; i++) {
-              sums[to + i] += weight * upstream[from + i];
-            }
+            FloatKernels.BEST.addScaled(weight, upstream, (b * shape.bags() + s) * d, sums, to, d);
           }
         }
       }

@@ -18,7 +18,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * a DL4J {@code LossLayer}: the same value and gradient as the SameDiff expression (checked against
  * the same double-precision reference), without SameDiff's per-step session overhead, which took
  * about a third of a training step at batch 1024. In float32 on the CPU the elementwise work on the
- * [B, B] logits runs in heap loops around ND4J's products and exp() ({@code
+ * [B, B] logits, exp() included, runs in heap loops around ND4J's products ({@code
  * lossesAndGradientOnHeap}); other types (the double-precision gradient checks) take the ND4J ops.
  *
  * <p>Shapes as in {@link InBatchSoftmaxLoss}: pre-output [B, 2d] = [u | v] (the activation is the
@@ -158,8 +158,9 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
   /**
    * The float32 pass: the same maths as {@link #lossesAndGradient(INDArray, INDArray, IActivation,
    * boolean)}, with the elementwise work on the [B, B] logits (correction, left-out columns, row
-   * max, normalisation, the gradient's scaling) fused into two loops over a heap copy; ND4J keeps
-   * the products and exp(). Left-out columns hold -infinity, whose exp() is 0.
+   * max, exp() and normalisation, the gradient's scaling) fused into one pass over each row of a
+   * heap copy ({@link FloatKernels}); ND4J keeps the products. Left-out columns hold -infinity,
+   * whose exp() is 0.
    */
   private Pair<INDArray, INDArray> lossesAndGradientOnHeap(
       INDArray labels, INDArray preOutput, IActivation activation) {
@@ -186,8 +187,13 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
       rewards[i] = label[i * InBatchSoftmaxLoss.LABEL_WIDTH + InBatchSoftmaxLoss.REWARD];
     }
     float[] columnCorrection = correction.correctsNegatives() ? logQ : new float[rows];
+    // Column j is left out of row i where leftOutKeys[j] == leftOutKeys[i]: the rows' items when
+    // masking accidental hits, else (a positive apart from the logits) the column's own index.
+    float[] leftOutKeys = maskAccidentalHits ? items : leavesColumnsOut ? indices(rows) : null;
     float[] positive = new float[rows];
-    float[] max = new float[rows];
+    float[] losses = new float[rows];
+    float[] du = new float[rows * d];
+    float[] dv = new float[rows * d];
     for (int i = 0; i < rows; i++) {
       float dot = 0;
       for (int k = 0; k < d; k++) {
@@ -195,41 +201,20 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
       }
       positive[i] = dot * inverseTau - (correction.correctsPositive() ? logQ[i] : 0);
       int row = i * rows;
-      for (int j = 0; j < rows; j++) {
-        s[row + j] -= columnCorrection[j];
-      }
-      if (maskAccidentalHits) {
-        for (int j = 0; j < rows; j++) {
-          if (items[j] == items[i]) {
-            s[row + j] = Float.NEGATIVE_INFINITY;
-          }
-        }
-      } else if (leavesColumnsOut) {
-        s[row + i] = Float.NEGATIVE_INFINITY;
-      }
-      float rowMax = leavesColumnsOut ? positive[i] : Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < rows; j++) {
-        rowMax = s[row + j] > rowMax ? s[row + j] : rowMax;
-      }
-      for (int j = 0; j < rows; j++) {
-        s[row + j] -= rowMax;
-      }
-      max[i] = rowMax;
-    }
-    HeapFloats.write(s, logits);
-    Transforms.exp(logits, false);
-    HeapFloats.read(logits, s);
-
-    float[] losses = new float[rows];
-    float[] du = new float[rows * d];
-    float[] dv = new float[rows * d];
-    for (int i = 0; i < rows; i++) {
-      int row = i * rows;
-      double sum = rowSum(s, row, rows);
-      double positiveExp = leavesColumnsOut ? Math.exp(positive[i] - max[i]) : 0;
-      sum += positiveExp;
+      float rowMax =
+          FloatKernels.BEST.correctMaskMax(
+              s,
+              row,
+              rows,
+              columnCorrection,
+              leftOutKeys,
+              leftOutKeys == null ? 0 : leftOutKeys[i],
+              leavesColumnsOut ? positive[i] : Float.NEGATIVE_INFINITY);
+      // exp(S_ij - max_i) in place, their sum Z_i (plus exp(pos_i - max_i) when it is apart).
+      double positiveExp = leavesColumnsOut ? Math.exp(positive[i] - rowMax) : 0;
+      double sum = FloatKernels.BEST.expShiftedSum(s, row, rows, rowMax) + positiveExp;
       float reward = rewards[i];
-      losses[i] = (float) (-reward * (positive[i] - max[i] - Math.log(sum)));
+      losses[i] = (float) (-reward * (positive[i] - rowMax - Math.log(sum)));
       float scale = (float) (reward / sum);
       for (int j = 0; j < rows; j++) {
         s[row + j] *= scale; // d loss / d logits
@@ -257,23 +242,12 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
         activation.backprop(preOutput.dup(), gradient).getFirst());
   }
 
-  /** Sum of values[from .. from + length), in four running sums (the JIT keeps them apart). */
-  private static double rowSum(float[] values, int from, int length) {
-    float a = 0;
-    float b = 0;
-    float c = 0;
-    float e = 0;
-    int j = 0;
-    for (; j + 4 <= length; j += 4) {
-      a += values[from + j];
-      b += values[from + j + 1];
-      c += values[from + j + 2];
-      e += values[from + j + 3];
+  private static float[] indices(int length) {
+    float[] indices = new float[length];
+    for (int i = 0; i < length; i++) {
+      indices[i] = i;
     }
-    for (; j < length; j++) {
-      a += values[from + j];
-    }
-    return (double) a + b + c + e;
+    return indices;
   }
 
   /** [B, B], 1 on the columns left out of row i's negatives, or null (see InBatchSoftmaxLoss). */

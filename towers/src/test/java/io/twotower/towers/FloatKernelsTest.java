@@ -1,0 +1,158 @@
+package io.twotower.towers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class FloatKernelsTest {
+  /**
+   * The test JVMs run with the Vector API's module (the pom's argLine), so both paths are tested.
+   */
+  @Test
+  void theTestJvmHasTheVectorKernels() {
+    assertThat(FloatKernels.BEST).isInstanceOf(VectorFloatKernels.class);
+  }
+
+  /**
+   * Against the double-precision exp over the softmax's arguments, [-87, 0] in 2 million steps and
+   * every float of [-1, 0]'s last binade: within 2 units in the last place of the float result.
+   */
+  @Test
+  void expIsWithinTwoUlpOfTheExactValue() {
+    double worst = 0;
+    for (int k = 0; k <= 2_000_000; k++) {
+      worst = Math.max(worst, ulpError(-87f * k / 2_000_000));
+    }
+    for (float x = -1f; x < 0; x = Math.nextUp(x)) {
+      worst = Math.max(worst, ulpError(x));
+      if (x > -0.5f) {
+        break;
+      }
+    }
+    assertThat(worst).isLessThanOrEqualTo(2.0);
+  }
+
+  private static double ulpError(float x) {
+    double exact = Math.exp(x);
+    return Math.abs(FloatKernels.exp(x) - exact) / Math.ulp((float) exact);
+  }
+
+  @Test
+  void expOfTheEdges() {
+    assertThat(FloatKernels.exp(0f)).isEqualTo(1f);
+    assertThat(FloatKernels.exp(Float.NEGATIVE_INFINITY)).isZero();
+    assertThat(FloatKernels.exp(-100f)).isZero();
+    assertThat(FloatKernels.exp(Float.NaN)).isNaN();
+    assertThat(FloatKernels.exp(FloatKernels.EXP_UNDERFLOW))
+        .isGreaterThanOrEqualTo(Float.MIN_NORMAL);
+  }
+
+  /**
+   * The vector exp() gives the scalar one's floats bit for bit, on rows of any length and offset
+   * (tails shorter than a vector included), with -infinity and underflowing entries among them; the
+   * sums agree to float rounding.
+   */
+  @Property(tries = 200)
+  void vectorExpMatchesScalarBitForBit(
+      @ForAll @IntRange(min = 0, max = 37) int from,
+      @ForAll @IntRange(min = 0, max = 300) int length,
+      @ForAll long seed) {
+    float[] values = logits(new Random(seed), from + length + 5);
+    float shift = 3.5f;
+    float[] scalar = values.clone();
+    float[] vector = values.clone();
+    float scalarSum = FloatKernels.SCALAR.expShiftedSum(scalar, from, length, shift);
+    float vectorSum = new VectorFloatKernels().expShiftedSum(vector, from, length, shift);
+    assertThat(vector).containsExactly(scalar);
+    assertThat(vectorSum).isCloseTo(scalarSum, within(1e-6f * Math.max(1f, scalarSum)));
+    for (int i = 0; i < values.length; i++) {
+      boolean inRow = i >= from && i < from + length;
+      assertThat(scalar[i]).isEqualTo(inRow ? FloatKernels.exp(values[i] - shift) : values[i]);
+    }
+  }
+
+  @Property(tries = 200)
+  void vectorAddScaledMatchesScalarBitForBit(
+      @ForAll @IntRange(min = 0, max = 20) int xFrom,
+      @ForAll @IntRange(min = 0, max = 20) int yFrom,
+      @ForAll @IntRange(min = 0, max = 200) int length,
+      @ForAll float a,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    float[] x = logits(random, xFrom + length + 3);
+    float[] y = logits(random, yFrom + length + 3);
+    float[] scalar = y.clone();
+    float[] vector = y.clone();
+    FloatKernels.SCALAR.addScaled(a, x, xFrom, scalar, yFrom, length);
+    new VectorFloatKernels().addScaled(a, x, xFrom, vector, yFrom, length);
+    assertThat(vector).containsExactly(scalar);
+    for (int i = 0; i < y.length; i++) {
+      boolean inRow = i >= yFrom && i < yFrom + length;
+      float expected = inRow ? y[i] + a * x[xFrom + i - yFrom] : y[i];
+      assertThat(Float.floatToIntBits(scalar[i])).isEqualTo(Float.floatToIntBits(expected));
+    }
+  }
+
+  /**
+   * Correcting, masking and taking the maximum: the vector version's row and maximum are the scalar
+   * one's bit for bit, and both are what the definition says, with keys or without.
+   */
+  @Property(tries = 200)
+  void vectorCorrectMaskMaxMatchesScalarBitForBit(
+      @ForAll @IntRange(min = 0, max = 20) int from,
+      @ForAll @IntRange(min = 0, max = 200) int length,
+      @ForAll boolean masks,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    float[] values = logits(random, from + length + 3);
+    float[] correction = logits(random, length);
+    float[] keys = new float[length];
+    for (int j = 0; j < length; j++) {
+      keys[j] = random.nextInt(5);
+    }
+    float key = 2;
+    float floor = -1.5f;
+    float[] scalar = values.clone();
+    float[] vector = values.clone();
+    float[] maskKeys = masks ? keys : null;
+    float scalarMax =
+        FloatKernels.SCALAR.correctMaskMax(scalar, from, length, correction, maskKeys, key, floor);
+    float vectorMax =
+        new VectorFloatKernels()
+            .correctMaskMax(vector, from, length, correction, maskKeys, key, floor);
+    assertThat(vector).containsExactly(scalar);
+    assertThat(Float.floatToIntBits(vectorMax)).isEqualTo(Float.floatToIntBits(scalarMax));
+    float expectedMax = floor;
+    for (int i = 0; i < values.length; i++) {
+      int j = i - from;
+      boolean inRow = j >= 0 && j < length;
+      float expected =
+          !inRow
+              ? values[i]
+              : masks && keys[j] == key ? Float.NEGATIVE_INFINITY : values[i] - correction[j];
+      assertThat(Float.floatToIntBits(scalar[i])).isEqualTo(Float.floatToIntBits(expected));
+      if (inRow) {
+        expectedMax = Math.max(expectedMax, expected);
+      }
+    }
+    assertThat(Float.floatToIntBits(scalarMax)).isEqualTo(Float.floatToIntBits(expectedMax));
+  }
+
+  /** Logit-like values: mostly in [-20, 4], some -infinity, some far below exp()'s range. */
+  private static float[] logits(Random random, int length) {
+    float[] values = new float[length];
+    for (int i = 0; i < length; i++) {
+      int kind = random.nextInt(20);
+      values[i] =
+          kind == 0
+              ? Float.NEGATIVE_INFINITY
+              : kind == 1 ? -200f * random.nextFloat() : 24f * random.nextFloat() - 20f;
+    }
+    return values;
+  }
+}
