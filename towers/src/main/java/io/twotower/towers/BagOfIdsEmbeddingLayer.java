@@ -1,5 +1,6 @@
 package io.twotower.towers;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.deeplearning4j.exception.DL4JInvalidInputException;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -24,12 +25,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Two implementations of the same maths:
  *
  * <ul>
- *   <li>float32 on the CPU, the training path: loops over heap copies ({@link HeapFloats}). The
- *       forward pass reads the table through one bulk copy, the backward pass sums the gradient in
- *       a heap table and writes it with one bulk copy. A looked-up row then costs a loop over heap
- *       arrays ({@link FloatKernels}), where reading it from native memory cost a call per row; the
- *       copies cost O(V d) per step, as DL4J's dense gradient and Adam's update over the whole
- *       table already do.
+ *   <li>float32 on the CPU, the training path: loops ({@link FloatKernels}) that read the table's
+ *       rows and add into its gradient's in ND4J's native memory ({@link HeapFloats#memory}), where
+ *       ND4J's own gather and scatter cost a call per row; the batch's inputs, outputs and incoming
+ *       gradient go through heap copies (a few floats per row).
  *   <li>any other type or backend (the double-precision gradient checks, CUDA): ND4J's gather, a
  *       batched product with the weightings, and ND4J's scatter-add.
  * </ul>
@@ -40,12 +39,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
   private static final String W = DefaultParamInitializer.WEIGHT_KEY;
 
-  /**
-   * Heap copies kept between steps (see HeapFloats). The table's copy serves the forward pass, then
-   * the backward pass sums the gradient in it.
-   */
-  private float[] tableScratch;
-
+  /** Heap copies kept between steps (see HeapFloats). */
   private float[] inputScratch;
 
   private float[] outputScratch;
@@ -55,8 +49,10 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
     super(conf, dataType);
   }
 
-  private boolean onHeap() {
-    return HeapFloats.apply(dataType) && HeapFloats.apply(input.dataType());
+  private boolean inJava() {
+    return HeapFloats.apply(dataType)
+        && HeapFloats.apply(input.dataType())
+        && getParam(W).length() <= HeapFloats.MAX_MEMORY_FLOATS;
   }
 
   @Override
@@ -69,12 +65,11 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
             dataType,
             new long[] {shape.rows(), (long) shape.bags() * shape.width()},
             'c');
-    if (onHeap()) {
+    if (inJava()) {
       float[] in = inputScratch = HeapFloats.read(input, inputScratch);
       shape.check(in, layerConf().getNIn(), layerId());
-      float[] table = tableScratch = HeapFloats.read(getParam(W), tableScratch);
       float[] out = outputScratch = zeroed(outputScratch, (int) output.length());
-      poolOnHeap(shape, in, table, out);
+      pool(shape, in, HeapFloats.memory(getParam(W)), out);
       HeapFloats.write(out, output);
     } else {
       output.assign(pooledByNd4j(shape).reshape('c', output.shape()));
@@ -88,14 +83,12 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
     assertInputSet(true);
     Shape shape = shape();
     INDArray tableGradient = gradientViews.get(W);
-    if (onHeap()) {
+    tableGradient.assign(0);
+    if (inJava()) {
       float[] in = inputScratch = HeapFloats.read(input, inputScratch);
       float[] upstream = upstreamScratch = HeapFloats.read(epsilon, upstreamScratch);
-      float[] sums = tableScratch = zeroed(tableScratch, (int) tableGradient.length());
-      scatterOnHeap(shape, in, upstream, sums);
-      HeapFloats.write(sums, tableGradient);
+      scatter(shape, in, upstream, HeapFloats.memory(tableGradient));
     } else {
-      tableGradient.assign(0);
       scatterByNd4j(shape, epsilon, tableGradient);
     }
     Gradient gradient = new DefaultGradient();
@@ -106,7 +99,7 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
   }
 
   /** out[b, s*d + i] += w_s[b, l] W[x[b, l], i], skipping zero weights (padding). */
-  private static void poolOnHeap(Shape shape, float[] in, float[] table, float[] out) {
+  private static void pool(Shape shape, float[] in, ByteBuffer table, float[] out) {
     int d = shape.width();
     for (int b = 0; b < shape.rows(); b++) {
       for (int l = 0; l < shape.length(); l++) {
@@ -124,8 +117,8 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
     }
   }
 
-  /** dW[x[b, l], :] += w_s[b, l] g_s[b, :], into the zeroed heap table {@code sums}. */
-  private static void scatterOnHeap(Shape shape, float[] in, float[] upstream, float[] sums) {
+  /** dW[x[b, l], :] += w_s[b, l] g_s[b, :], into the zeroed gradient {@code sums}. */
+  private static void scatter(Shape shape, float[] in, float[] upstream, ByteBuffer sums) {
     int d = shape.width();
     for (int b = 0; b < shape.rows(); b++) {
       for (int l = 0; l < shape.length(); l++) {

@@ -2,12 +2,14 @@ package io.twotower.towers;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 
 /**
- * The inner loops of the float32 CPU training path ({@link HeapFloats}'s heap copies): a scaled row
- * added into another (the bag layer's pooling and scatter), and a row of the in-batch softmax's
- * logits corrected, masked and its maximum taken, then exp() with the row's sum. Two
- * implementations of the same arithmetic, operation for operation:
+ * The inner loops of the float32 CPU training path, over heap arrays and ND4J's native memory
+ * ({@link HeapFloats}): a scaled row added into another (the bag layer's pooling and scatter), a
+ * row of the in-batch softmax's logits corrected, masked and its maximum taken, then exp() with the
+ * row's sum, and Adam's step. Buffers are {@link HeapFloats#memory} ones, indexed here in floats.
+ * Two implementations of the same arithmetic, operation for operation:
  *
  * <ul>
  *   <li>{@link VectorFloatKernels}, Java's Vector API, when the JVM runs with {@code --add-modules
@@ -90,6 +92,42 @@ abstract class FloatKernels {
       y[yFrom + i] += a * x[xFrom + i];
     }
   }
+
+  /** y[yFrom + i] += a * x[xFrom + i] for i in [0, length), x in native memory. */
+  void addScaled(float a, ByteBuffer x, int xFrom, float[] y, int yFrom, int length) {
+    for (int i = 0; i < length; i++) {
+      y[yFrom + i] += a * x.getFloat((xFrom + i) * Float.BYTES);
+    }
+  }
+
+  /** y[yFrom + i] += a * x[xFrom + i] for i in [0, length), y in native memory. */
+  void addScaled(float a, float[] x, int xFrom, ByteBuffer y, int yFrom, int length) {
+    for (int i = 0; i < length; i++) {
+      int at = (yFrom + i) * Float.BYTES;
+      y.putFloat(at, y.getFloat(at) + a * x[xFrom + i]);
+    }
+  }
+
+  /**
+   * Adam's step on elements [from, from + length) of a gradient g and moments m, v, in place: m =
+   * b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, and g = alpha_t m / (sqrt(v) + eps).
+   */
+  void adam(AdamStep step, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int length) {
+    float keep1 = 1 - step.beta1();
+    float keep2 = 1 - step.beta2();
+    for (int i = from; i < from + length; i++) {
+      int at = i * Float.BYTES;
+      float gi = g.getFloat(at);
+      float mi = step.beta1() * m.getFloat(at) + keep1 * gi;
+      float vi = step.beta2() * v.getFloat(at) + keep2 * gi * gi;
+      m.putFloat(at, mi);
+      v.putFloat(at, vi);
+      g.putFloat(at, step.alpha() * mi / ((float) Math.sqrt(vi) + step.epsilon()));
+    }
+  }
+
+  /** Adam's coefficients for one step: alpha is the step's bias-corrected learning rate. */
+  record AdamStep(float beta1, float beta2, float alpha, float epsilon) {}
 
   /**
    * One row of the softmax's logits made ready for exp(): values[from + j] -= correction[j], then

@@ -9,14 +9,17 @@ import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * ND4J's {@link Adam} (same hyperparameters, same state [m | v] per updater block, same maths) with
- * the step as one float32 loop over heap copies ({@link HeapFloats}). At one ND4J thread, ND4J
- * 1.0.0-M2.1's adam_updater op took 9.5% of the towers' training time on ml-latest-small (Java
- * Flight Recorder samples), about 8 ns per parameter, most of them the item-id table's; this
- * updater 6.1%, of which the loop a third and the copies the rest.
+ * the step as one float32 loop ({@link FloatKernels#adam}) over the gradient and state in place, in
+ * ND4J's native memory ({@link HeapFloats#memory}). At one ND4J thread, ND4J 1.0.0-M2.1's
+ * adam_updater op took 9.5% of the towers' training time on ml-latest-small (Java Flight Recorder
+ * samples), about 8 ns per parameter, most of them the item-id table's; the same loop over heap
+ * copies 6.1% (the copies two thirds of it). Its name is from those copies, and stays: saved models
+ * name the class in their JSON.
  *
- * <p>For other data types and backends (double-precision checks, CUDA) it is ND4J's Adam. Models
- * saved with ND4J's Adam name it in their JSON; {@link TwoTowerModel#load} moves their parameters,
- * state and step count into a graph with this updater, as the state's layout is the same.
+ * <p>For other data types and backends (double-precision checks, CUDA), and blocks too large for
+ * one buffer (over 2^29 parameters), it is ND4J's Adam. Models saved with ND4J's Adam name it in
+ * their JSON; {@link TwoTowerModel#load} moves their parameters, state and step count into a graph
+ * with this updater, as the state's layout is the same.
  */
 public final class HeapAdam extends Adam {
 
@@ -29,7 +32,8 @@ public final class HeapAdam extends Adam {
 
   @Override
   public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
-    if (!HeapFloats.apply(viewArray.dataType())) {
+    if (!HeapFloats.apply(viewArray.dataType())
+        || viewArray.length() / 2 > HeapFloats.MAX_MEMORY_FLOATS) {
       return super.instantiate(viewArray, initializeViewArray);
     }
     Updater updater = new Updater(this);
@@ -62,11 +66,6 @@ public final class HeapAdam extends Adam {
     private final HeapAdam config;
     private INDArray m;
     private INDArray v;
-    // Three arrays, not one [m | v]: the JIT vectorises the loop only when its stores cannot
-    // overlap its loads, which it cannot tell of two ranges of one array.
-    private float[] gradientScratch;
-    private float[] mScratch;
-    private float[] vScratch;
 
     Updater(HeapAdam config) {
       this.config = config;
@@ -106,31 +105,21 @@ public final class HeapAdam extends Adam {
         throw new IllegalStateException(
             "Adam state of 2 x " + m.length() + " values for a gradient of " + n);
       }
-      float[] g = gradientScratch = HeapFloats.read(gradient, gradientScratch);
-      float[] ms = mScratch = HeapFloats.read(m, mScratch);
-      float[] vs = vScratch = HeapFloats.read(v, vScratch);
       float beta1 = (float) config.getBeta1();
       float beta2 = (float) config.getBeta2();
-      float epsilon = (float) config.getEpsilon();
       double t = iteration + 1.0;
       float alpha =
           (float)
               (config.getLearningRate(iteration, epoch)
                   * Math.sqrt(1 - Math.pow(beta2, t))
                   / (1 - Math.pow(beta1, t)));
-      float keep1 = 1 - beta1;
-      float keep2 = 1 - beta2;
-      for (int i = 0; i < n; i++) {
-        float gi = g[i];
-        float mi = beta1 * ms[i] + keep1 * gi;
-        float vi = beta2 * vs[i] + keep2 * gi * gi;
-        ms[i] = mi;
-        vs[i] = vi;
-        g[i] = alpha * mi / ((float) Math.sqrt(vi) + epsilon);
-      }
-      HeapFloats.write(ms, m);
-      HeapFloats.write(vs, v);
-      HeapFloats.write(g, gradient);
+      FloatKernels.BEST.adam(
+          new FloatKernels.AdamStep(beta1, beta2, alpha, (float) config.getEpsilon()),
+          HeapFloats.memory(gradient),
+          HeapFloats.memory(m),
+          HeapFloats.memory(v),
+          0,
+          n);
     }
   }
 

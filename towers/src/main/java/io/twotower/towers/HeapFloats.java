@@ -1,5 +1,7 @@
 package io.twotower.towers;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,10 +9,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Bulk copies between float32 arrays of ND4J and the Java heap, for hand-written loops. At one ND4J
- * thread, broadcasts and reductions along inner axes of [B, L, d] arrays run element by element
- * through ND4J's TAD machinery, and {@code DataBuffer.asFloat()} reads one element per call: a
- * memcpy to the heap and a loop the JIT vectorises did the same work several times faster.
+ * Float32 arrays of ND4J for hand-written loops: bulk copies to and from the Java heap, or the
+ * native memory itself as a direct buffer. At one ND4J thread, broadcasts and reductions along
+ * inner axes of [B, L, d] arrays run element by element through ND4J's TAD machinery, and {@code
+ * DataBuffer.asFloat()} reads one element per call: a memcpy to the heap and a loop the JIT
+ * vectorises did the same work several times faster. Loops over whole parameter arrays (Adam, the
+ * embedding table) skip the copies and work in {@link #memory} in place.
  */
 final class HeapFloats {
   private HeapFloats() {}
@@ -40,14 +44,44 @@ final class HeapFloats {
 
   /** Writes the first {@code target.length()} values of {@code values} into {@code target}. */
   static void write(float[] values, INDArray target) {
-    if (!isPacked(target)) {
-      throw new IllegalArgumentException(
-          "Expected a c-order float array, got shape "
-              + Arrays.toString(target.shape())
-              + ", strides "
-              + Arrays.toString(target.stride()));
-    }
+    requirePacked(target);
     pointer(target).put(values, 0, Math.toIntExact(target.length()));
+  }
+
+  /** The most floats one {@link #memory} buffer holds: a ByteBuffer has an int's range of bytes. */
+  static final long MAX_MEMORY_FLOATS = Integer.MAX_VALUE / Float.BYTES;
+
+  /**
+   * The elements of {@code array}, a float32 array contiguous in c order (a view's own range), in
+   * place: a direct buffer over its native memory in the platform's byte order, element i at byte
+   * {@code i * Float.BYTES}. Writes go to the array. Valid while the array's memory is (keep the
+   * array referenced while the buffer is used). At most {@link #MAX_MEMORY_FLOATS} elements.
+   */
+  static ByteBuffer memory(INDArray array) {
+    requirePacked(array);
+    if (array.length() > MAX_MEMORY_FLOATS) {
+      throw new IllegalArgumentException(
+          "An array of "
+              + array.length()
+              + " floats does not fit one buffer (at most "
+              + MAX_MEMORY_FLOATS
+              + ")");
+    }
+    FloatPointer range = new FloatPointer(pointer(array));
+    range.limit(range.position() + array.length());
+    return range.asByteBuffer().order(ByteOrder.nativeOrder());
+  }
+
+  private static void requirePacked(INDArray array) {
+    if (!isPacked(array)) {
+      throw new IllegalArgumentException(
+          "Expected a c-order float array, got "
+              + array.dataType()
+              + " of shape "
+              + Arrays.toString(array.shape())
+              + ", strides "
+              + Arrays.toString(array.stride()));
+    }
   }
 
   /**

@@ -50,7 +50,11 @@ public final class TowerBatcher implements Serializable {
     int[][][] fieldValues = new int[count][][];
     int[][][] userValues = new int[count][][];
     for (int row = 0; row < count; row++) {
-      TowerExample example = Objects.requireNonNull(rows.get(row), "examples[" + row + "]");
+      TowerExample example = rows.get(row);
+      if (example == null) {
+        // Not requireNonNull(.., "examples[" + row + "]"): that builds the string for every row.
+        throw new NullPointerException("examples[" + row + "]");
+      }
       encodeHistory(example.history(), row, itemIds[row], historyWeights[row], seedWeights[row]);
       itemIds[row][n] = checkedItem(example.item(), row);
       candidateWeights[row][n] = 1;

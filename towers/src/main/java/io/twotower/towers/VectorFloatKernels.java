@@ -1,5 +1,7 @@
 package io.twotower.towers;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -13,6 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorFloatKernels extends FloatKernels {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
+  /** The byte order of {@link HeapFloats#memory} buffers. */
+  private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
   @Override
   void addScaled(float a, float[] x, int xFrom, float[] y, int yFrom, int length) {
     FloatVector scale = FloatVector.broadcast(FLOATS, a);
@@ -24,6 +29,54 @@ final class VectorFloatKernels extends FloatKernels {
           .intoArray(y, yFrom + i);
     }
     super.addScaled(a, x, xFrom + i, y, yFrom + i, length - i);
+  }
+
+  @Override
+  void addScaled(float a, ByteBuffer x, int xFrom, float[] y, int yFrom, int length) {
+    FloatVector scale = FloatVector.broadcast(FLOATS, a);
+    int i = 0;
+    for (int bound = FLOATS.loopBound(length); i < bound; i += FLOATS.length()) {
+      FloatVector.fromByteBuffer(FLOATS, x, (xFrom + i) * Float.BYTES, NATIVE)
+          .mul(scale)
+          .add(FloatVector.fromArray(FLOATS, y, yFrom + i))
+          .intoArray(y, yFrom + i);
+    }
+    super.addScaled(a, x, xFrom + i, y, yFrom + i, length - i);
+  }
+
+  @Override
+  void addScaled(float a, float[] x, int xFrom, ByteBuffer y, int yFrom, int length) {
+    FloatVector scale = FloatVector.broadcast(FLOATS, a);
+    int i = 0;
+    for (int bound = FLOATS.loopBound(length); i < bound; i += FLOATS.length()) {
+      int at = (yFrom + i) * Float.BYTES;
+      FloatVector.fromArray(FLOATS, x, xFrom + i)
+          .mul(scale)
+          .add(FloatVector.fromByteBuffer(FLOATS, y, at, NATIVE))
+          .intoByteBuffer(y, at, NATIVE);
+    }
+    super.addScaled(a, x, xFrom + i, y, yFrom + i, length - i);
+  }
+
+  @Override
+  void adam(AdamStep step, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int length) {
+    float keep1 = 1 - step.beta1();
+    float keep2 = 1 - step.beta2();
+    int i = from;
+    for (int bound = from + FLOATS.loopBound(length); i < bound; i += FLOATS.length()) {
+      int at = i * Float.BYTES;
+      FloatVector gi = FloatVector.fromByteBuffer(FLOATS, g, at, NATIVE);
+      FloatVector mi =
+          FloatVector.fromByteBuffer(FLOATS, m, at, NATIVE).mul(step.beta1()).add(gi.mul(keep1));
+      FloatVector vi =
+          FloatVector.fromByteBuffer(FLOATS, v, at, NATIVE)
+              .mul(step.beta2())
+              .add(gi.mul(keep2).mul(gi));
+      mi.intoByteBuffer(m, at, NATIVE);
+      vi.intoByteBuffer(v, at, NATIVE);
+      mi.mul(step.alpha()).div(vi.sqrt().add(step.epsilon())).intoByteBuffer(g, at, NATIVE);
+    }
+    super.adam(step, g, m, v, i, from + length - i);
   }
 
   @Override
