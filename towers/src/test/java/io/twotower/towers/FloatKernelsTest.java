@@ -3,6 +3,8 @@ package io.twotower.towers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -96,6 +98,92 @@ class FloatKernelsTest {
       float expected = inRow ? y[i] + a * x[xFrom + i - yFrom] : y[i];
       assertThat(Float.floatToIntBits(scalar[i])).isEqualTo(Float.floatToIntBits(expected));
     }
+  }
+
+  /**
+   * Rows read from native memory (the table in pooling) and added into it (the gradient in the
+   * scatter): both implementations give the heap version's floats bit for bit.
+   */
+  @Property(tries = 200)
+  void addScaledOverNativeMemoryMatchesTheHeapVersion(
+      @ForAll @IntRange(min = 0, max = 20) int xFrom,
+      @ForAll @IntRange(min = 0, max = 20) int yFrom,
+      @ForAll @IntRange(min = 0, max = 200) int length,
+      @ForAll float a,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    float[] x = logits(random, xFrom + length + 3);
+    float[] y = logits(random, yFrom + length + 3);
+    float[] expected = y.clone();
+    FloatKernels.SCALAR.addScaled(a, x, xFrom, expected, yFrom, length);
+    for (FloatKernels kernels :
+        new FloatKernels[] {FloatKernels.SCALAR, new VectorFloatKernels()}) {
+      float[] fromMemory = y.clone();
+      kernels.addScaled(a, memory(x), xFrom, fromMemory, yFrom, length);
+      assertThat(fromMemory).containsExactly(expected);
+      ByteBuffer intoMemory = memory(y);
+      kernels.addScaled(a, x, xFrom, intoMemory, yFrom, length);
+      assertThat(floats(intoMemory)).containsExactly(expected);
+    }
+  }
+
+  /**
+   * Adam's step: the vector version's update and moments are the scalar one's bit for bit, only in
+   * [from, from + length), and the scalar one's are the formula's.
+   */
+  @Property(tries = 200)
+  void vectorAdamMatchesScalarBitForBit(
+      @ForAll @IntRange(min = 0, max = 20) int from,
+      @ForAll @IntRange(min = 0, max = 200) int length,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    int n = from + length + 3;
+    float[] g = new float[n];
+    float[] m = new float[n];
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(5) - 3));
+      m[i] = (float) (random.nextGaussian() * 1e-2);
+      v[i] = (float) Math.abs(random.nextGaussian() * 1e-4);
+    }
+    FloatKernels.AdamStep step = new FloatKernels.AdamStep(0.9f, 0.999f, 0.0123f, 1e-8f);
+    ByteBuffer[] scalar = {memory(g), memory(m), memory(v)};
+    ByteBuffer[] vector = {memory(g), memory(m), memory(v)};
+    FloatKernels.SCALAR.adam(step, scalar[0], scalar[1], scalar[2], from, length);
+    new VectorFloatKernels().adam(step, vector[0], vector[1], vector[2], from, length);
+    for (int k = 0; k < 3; k++) {
+      assertThat(floats(vector[k])).containsExactly(floats(scalar[k]));
+    }
+    float[] update = floats(scalar[0]);
+    float[] newM = floats(scalar[1]);
+    float[] newV = floats(scalar[2]);
+    for (int i = 0; i < n; i++) {
+      if (i < from || i >= from + length) {
+        assertThat(update[i]).isEqualTo(g[i]);
+        assertThat(newM[i]).isEqualTo(m[i]);
+        assertThat(newV[i]).isEqualTo(v[i]);
+        continue;
+      }
+      float mi = 0.9f * m[i] + (1 - 0.9f) * g[i];
+      float vi = 0.999f * v[i] + (1 - 0.999f) * g[i] * g[i];
+      assertThat(newM[i]).isEqualTo(mi);
+      assertThat(newV[i]).isEqualTo(vi);
+      assertThat(update[i]).isEqualTo(0.0123f * mi / ((float) Math.sqrt(vi) + 1e-8f));
+    }
+  }
+
+  /** {@code values} in a direct buffer in native order, as HeapFloats.memory gives ND4J's. */
+  private static ByteBuffer memory(float[] values) {
+    ByteBuffer buffer =
+        ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
+    buffer.asFloatBuffer().put(values);
+    return buffer;
+  }
+
+  private static float[] floats(ByteBuffer memory) {
+    float[] values = new float[memory.capacity() / Float.BYTES];
+    memory.asFloatBuffer().get(values);
+    return values;
   }
 
   /**
