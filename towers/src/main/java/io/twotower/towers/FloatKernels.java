@@ -126,6 +126,55 @@ abstract class FloatKernels {
     }
   }
 
+  /**
+   * ReLU's backward pass through its output, for a [rows, width] row-major batch: delta = epsilon
+   * where output &gt; 0, else 0, and each column's sum of delta added into {@code columnSums} (a
+   * bias gradient), row after row.
+   */
+  void reluBackward(
+      ByteBuffer output,
+      ByteBuffer epsilon,
+      ByteBuffer delta,
+      float[] columnSums,
+      int rows,
+      int width) {
+    reluBackwardFrom(0, output, epsilon, delta, columnSums, rows, width);
+  }
+
+  /** {@link #reluBackward} on columns [first, width) only. */
+  static void reluBackwardFrom(
+      int first,
+      ByteBuffer output,
+      ByteBuffer epsilon,
+      ByteBuffer delta,
+      float[] columnSums,
+      int rows,
+      int width) {
+    for (int r = 0; r < rows; r++) {
+      for (int c = first; c < width; c++) {
+        int at = (r * width + c) * Float.BYTES;
+        float d = output.getFloat(at) > 0 ? epsilon.getFloat(at) : 0;
+        delta.putFloat(at, d);
+        columnSums[c] += d;
+      }
+    }
+  }
+
+  /** columnSums[c] += the sum of column c of a [rows, width] row-major batch, row after row. */
+  void columnSums(ByteBuffer values, float[] columnSums, int rows, int width) {
+    columnSumsFrom(0, values, columnSums, rows, width);
+  }
+
+  /** {@link #columnSums} on columns [first, width) only. */
+  static void columnSumsFrom(
+      int first, ByteBuffer values, float[] columnSums, int rows, int width) {
+    for (int r = 0; r < rows; r++) {
+      for (int c = first; c < width; c++) {
+        columnSums[c] += values.getFloat((r * width + c) * Float.BYTES);
+      }
+    }
+  }
+
   /** Adam's coefficients for one step: alpha is the step's bias-corrected learning rate. */
   record AdamStep(float beta1, float beta2, float alpha, float epsilon) {}
 

@@ -88,7 +88,7 @@ final class HeapFloats {
    * Whether {@code array} is float32 and contiguous in c order. A view qualifies too: its buffer's
    * address is the native buffer's own, offset included (a reshape of a row-major array is a view).
    */
-  private static boolean isPacked(INDArray array) {
+  static boolean isPacked(INDArray array) {
     return array.dataType() == DataType.FLOAT && isRowMajor(array.shape(), array.stride());
   }
 

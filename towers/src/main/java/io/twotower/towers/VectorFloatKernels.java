@@ -79,6 +79,46 @@ final class VectorFloatKernels extends FloatKernels {
     super.adam(step, g, m, v, i, from + length - i);
   }
 
+  /** Row by row (a strided pass per column block measured 3 times slower), sums in the array. */
+  @Override
+  void reluBackward(
+      ByteBuffer output,
+      ByteBuffer epsilon,
+      ByteBuffer delta,
+      float[] columnSums,
+      int rows,
+      int width) {
+    FloatVector zero = FloatVector.zero(FLOATS);
+    int bound = FLOATS.loopBound(width);
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < bound; c += FLOATS.length()) {
+        int at = (r * width + c) * Float.BYTES;
+        // Where output > 0, epsilon; elsewhere (NaN included, as in the scalar loop) 0.
+        FloatVector d =
+            zero.blend(
+                FloatVector.fromByteBuffer(FLOATS, epsilon, at, NATIVE),
+                FloatVector.fromByteBuffer(FLOATS, output, at, NATIVE)
+                    .compare(VectorOperators.GT, 0));
+        d.intoByteBuffer(delta, at, NATIVE);
+        FloatVector.fromArray(FLOATS, columnSums, c).add(d).intoArray(columnSums, c);
+      }
+    }
+    reluBackwardFrom(bound, output, epsilon, delta, columnSums, rows, width);
+  }
+
+  @Override
+  void columnSums(ByteBuffer values, float[] columnSums, int rows, int width) {
+    int bound = FLOATS.loopBound(width);
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < bound; c += FLOATS.length()) {
+        FloatVector.fromArray(FLOATS, columnSums, c)
+            .add(FloatVector.fromByteBuffer(FLOATS, values, (r * width + c) * Float.BYTES, NATIVE))
+            .intoArray(columnSums, c);
+      }
+    }
+    columnSumsFrom(bound, values, columnSums, rows, width);
+  }
+
   @Override
   float correctMaskMax(
       float[] values,

@@ -172,6 +172,51 @@ class FloatKernelsTest {
     }
   }
 
+  /**
+   * ReLU's backward pass and column sums over a [rows, width] batch (widths that are no multiple of
+   * a vector included): the vector version's delta and sums are the scalar one's bit for bit, and
+   * those are the definition's (0 where the output is 0, negative or NaN).
+   */
+  @Property(tries = 200)
+  void vectorReluBackwardAndColumnSumsMatchScalarBitForBit(
+      @ForAll @IntRange(min = 0, max = 9) int rows,
+      @ForAll @IntRange(min = 0, max = 70) int width,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    float[] output = logits(random, rows * width);
+    for (int i = 0; i < output.length; i += 7) {
+      output[i] = random.nextBoolean() ? 0 : Float.NaN;
+    }
+    float[] epsilon = logits(random, rows * width);
+    float[] start = logits(random, width);
+    ByteBuffer scalarDelta = memory(new float[rows * width]);
+    ByteBuffer vectorDelta = memory(new float[rows * width]);
+    float[] scalarSums = start.clone();
+    float[] vectorSums = start.clone();
+    FloatKernels.SCALAR.reluBackward(
+        memory(output), memory(epsilon), scalarDelta, scalarSums, rows, width);
+    new VectorFloatKernels()
+        .reluBackward(memory(output), memory(epsilon), vectorDelta, vectorSums, rows, width);
+
+    assertThat(floats(vectorDelta)).containsExactly(floats(scalarDelta));
+    assertThat(vectorSums).containsExactly(scalarSums);
+    float[] delta = floats(scalarDelta);
+    float[] expectedSums = start.clone();
+    for (int i = 0; i < delta.length; i++) {
+      float expected = output[i] > 0 ? epsilon[i] : 0;
+      assertThat(Float.floatToIntBits(delta[i])).isEqualTo(Float.floatToIntBits(expected));
+      expectedSums[i % width] += expected;
+    }
+    assertThat(scalarSums).containsExactly(expectedSums);
+
+    float[] columnSums = start.clone();
+    float[] vectorColumnSums = start.clone();
+    FloatKernels.SCALAR.columnSums(memory(delta), columnSums, rows, width);
+    new VectorFloatKernels().columnSums(memory(delta), vectorColumnSums, rows, width);
+    assertThat(vectorColumnSums).containsExactly(columnSums);
+    assertThat(columnSums).containsExactly(expectedSums);
+  }
+
   /** {@code values} in a direct buffer in native order, as HeapFloats.memory gives ND4J's. */
   private static ByteBuffer memory(float[] values) {
     ByteBuffer buffer =
