@@ -179,12 +179,12 @@ abstract class FloatKernels {
   record AdamStep(float beta1, float beta2, float alpha, float epsilon) {}
 
   /**
-   * One row of the softmax's logits made ready for exp(): values[from + j] -= correction[j], then
-   * -infinity (a left-out column) where keys[j] == key (none when {@code keys} is null); returns
-   * the largest of {@code floor} and the row's values.
+   * One row of the softmax's logits (in native memory) made ready for exp(): values[from + j] -=
+   * correction[j], then -infinity (a left-out column) where keys[j] == key (none when {@code keys}
+   * is null); returns the largest of {@code floor} and the row's values.
    */
   float correctMaskMax(
-      float[] values,
+      ByteBuffer values,
       int from,
       int length,
       float[] correction,
@@ -197,7 +197,7 @@ abstract class FloatKernels {
   /** {@link #correctMaskMax} on columns [first, length) of the row only. */
   static float correctMaskMaxFrom(
       int first,
-      float[] values,
+      ByteBuffer values,
       int from,
       int length,
       float[] correction,
@@ -206,30 +206,38 @@ abstract class FloatKernels {
       float floor) {
     float max = floor;
     for (int j = first; j < length; j++) {
-      float value = values[from + j] - correction[j];
+      int at = (from + j) * Float.BYTES;
+      float value = values.getFloat(at) - correction[j];
       if (keys != null && keys[j] == key) {
         value = Float.NEGATIVE_INFINITY;
       }
-      values[from + j] = value;
+      values.putFloat(at, value);
       max = Math.max(max, value);
     }
     return max;
   }
 
   /**
-   * values[from + i] = exp(values[from + i] - shift) for i in [0, length), and their sum. With
-   * {@code shift} the row's maximum (the arguments are then at most 0), the softmax's numerators
-   * and denominator. The sum's rounding differs between the implementations: this one adds in
-   * double, the vector one in float lanes.
+   * values[from + i] = exp(values[from + i] - shift) for i in [0, length), in native memory, and
+   * their sum. With {@code shift} the row's maximum (the arguments are then at most 0), the
+   * softmax's numerators and denominator. The sum's rounding differs between the implementations:
+   * this one adds in double, the vector one in float lanes.
    */
-  float expShiftedSum(float[] values, int from, int length, float shift) {
+  float expShiftedSum(ByteBuffer values, int from, int length, float shift) {
     double sum = 0;
     for (int i = from; i < from + length; i++) {
-      float e = exp(values[i] - shift);
-      values[i] = e;
+      float e = exp(values.getFloat(i * Float.BYTES) - shift);
+      values.putFloat(i * Float.BYTES, e);
       sum += e;
     }
     return (float) sum;
+  }
+
+  /** values[from + i] *= factor for i in [0, length), in native memory. */
+  void scale(ByteBuffer values, int from, int length, float factor) {
+    for (int i = from; i < from + length; i++) {
+      values.putFloat(i * Float.BYTES, values.getFloat(i * Float.BYTES) * factor);
+    }
   }
 
   /** exp(x) for x &lt;= 0, the steps of the vector version one by one. */

@@ -1,5 +1,6 @@
 package io.twotower.towers;
 
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
@@ -18,8 +19,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * a DL4J {@code LossLayer}: the same value and gradient as the SameDiff expression (checked against
  * the same double-precision reference), without SameDiff's per-step session overhead, which took
  * about a third of a training step at batch 1024. In float32 on the CPU the elementwise work on the
- * [B, B] logits, exp() included, runs in heap loops around ND4J's products ({@code
- * lossesAndGradientOnHeap}); other types (the double-precision gradient checks) take the ND4J ops.
+ * [B, B] logits, exp() included, runs in Java loops around ND4J's products ({@code
+ * lossesAndGradientFused}); other types (the double-precision gradient checks) take the ND4J ops.
  *
  * <p>Shapes as in {@link InBatchSoftmaxLoss}: pre-output [B, 2d] = [u | v] (the activation is the
  * identity), labels [B, 3]. With S_ij the (corrected) logits and pos_i the (corrected) positive:
@@ -47,9 +48,6 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
    * same minibatch, and both need the whole forward pass. Detached copies, compared exactly.
    */
   @JsonIgnore private transient Computed last;
-
-  /** The float32 pass's heap copy of the [B, B] logits, kept between steps. */
-  @JsonIgnore private transient float[] logitScratch;
 
   private record Computed(INDArray labels, INDArray preOutput, INDArray losses, INDArray gradient) {
     boolean isFor(INDArray otherLabels, INDArray otherPreOutput) {
@@ -86,7 +84,7 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
     }
     Pair<INDArray, INDArray> both =
         HeapFloats.apply(preOutput.dataType())
-            ? lossesAndGradientOnHeap(labels, preOutput, activation)
+            ? lossesAndGradientFused(labels, preOutput, activation)
             : lossesAndGradient(labels, preOutput, activation, true);
     try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       last =
@@ -158,11 +156,11 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
   /**
    * The float32 pass: the same maths as {@link #lossesAndGradient(INDArray, INDArray, IActivation,
    * boolean)}, with the elementwise work on the [B, B] logits (correction, left-out columns, row
-   * max, exp() and normalisation, the gradient's scaling) fused into one pass over each row of a
-   * heap copy ({@link FloatKernels}); ND4J keeps the products. Left-out columns hold -infinity,
-   * whose exp() is 0.
+   * max, exp() and normalisation, the gradient's scaling) fused into one pass over each row, in
+   * place in the logits' native memory ({@link FloatKernels}); ND4J keeps the products. Left-out
+   * columns hold -infinity, whose exp() is 0.
    */
-  private Pair<INDArray, INDArray> lossesAndGradientOnHeap(
+  private Pair<INDArray, INDArray> lossesAndGradientFused(
       INDArray labels, INDArray preOutput, IActivation activation) {
     INDArray towers = activation.getActivation(preOutput.dup(), true);
     int d = embeddingDim;
@@ -177,7 +175,7 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
 
     INDArray logits = Nd4j.createUninitialized(DataType.FLOAT, rows, rows);
     Nd4j.gemm(u, v, logits, false, true, 1 / temperature, 0);
-    float[] s = logitScratch = HeapFloats.read(logits, logitScratch);
+    ByteBuffer s = HeapFloats.memory(logits);
     float[] logQ = new float[rows];
     float[] items = new float[rows];
     float[] rewards = new float[rows];
@@ -215,10 +213,7 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
       double sum = FloatKernels.BEST.expShiftedSum(s, row, rows, rowMax) + positiveExp;
       float reward = rewards[i];
       losses[i] = (float) (-reward * (positive[i] - rowMax - Math.log(sum)));
-      float scale = (float) (reward / sum);
-      for (int j = 0; j < rows; j++) {
-        s[row + j] *= scale; // d loss / d logits
-      }
+      FloatKernels.BEST.scale(s, row, rows, (float) (reward / sum)); // d loss / d logits
       // d loss / d positive, then its share of du and dv: dpos * v / tau and dpos * u / tau.
       float dPositive =
           (float) (leavesColumnsOut ? -reward * (1 - positiveExp / sum) : -reward) * inverseTau;
@@ -227,7 +222,6 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
         dv[i * d + k] = dPositive * uv[i * 2 * d + k];
       }
     }
-    HeapFloats.write(s, logits);
     INDArray duArray = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
     INDArray dvArray = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
     HeapFloats.write(du, duArray);

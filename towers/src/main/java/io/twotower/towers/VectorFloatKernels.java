@@ -121,7 +121,7 @@ final class VectorFloatKernels extends FloatKernels {
 
   @Override
   float correctMaskMax(
-      float[] values,
+      ByteBuffer values,
       int from,
       int length,
       float[] correction,
@@ -131,14 +131,15 @@ final class VectorFloatKernels extends FloatKernels {
     FloatVector maxes = FloatVector.broadcast(FLOATS, floor);
     int j = 0;
     for (int bound = FLOATS.loopBound(length); j < bound; j += FLOATS.length()) {
+      int at = (from + j) * Float.BYTES;
       FloatVector value =
-          FloatVector.fromArray(FLOATS, values, from + j)
+          FloatVector.fromByteBuffer(FLOATS, values, at, NATIVE)
               .sub(FloatVector.fromArray(FLOATS, correction, j));
       if (keys != null) {
         value =
             value.blend(Float.NEGATIVE_INFINITY, FloatVector.fromArray(FLOATS, keys, j).eq(key));
       }
-      value.intoArray(values, from + j);
+      value.intoByteBuffer(values, at, NATIVE);
       maxes = maxes.max(value);
     }
     float max = maxes.reduceLanes(VectorOperators.MAX);
@@ -151,11 +152,12 @@ final class VectorFloatKernels extends FloatKernels {
    * (-XX:+PrintInlining: "too big"), and a vector handed to a method that is not inlined is boxed.
    */
   @Override
-  float expShiftedSum(float[] values, int from, int length, float shift) {
+  float expShiftedSum(ByteBuffer values, int from, int length, float shift) {
     FloatVector sums = FloatVector.zero(FLOATS);
     int i = from;
     for (int bound = from + FLOATS.loopBound(length); i < bound; i += FLOATS.length()) {
-      FloatVector x = FloatVector.fromArray(FLOATS, values, i).sub(shift);
+      FloatVector x =
+          FloatVector.fromByteBuffer(FLOATS, values, i * Float.BYTES, NATIVE).sub(shift);
       FloatVector clamped = x.max(EXP_UNDERFLOW);
       FloatVector shifted = clamped.mul(LOG2_E).add(ROUNDER);
       FloatVector n = shifted.sub(ROUNDER);
@@ -173,10 +175,22 @@ final class VectorFloatKernels extends FloatKernels {
       p = p.mul(r).add(P5);
       p = p.mul(r).mul(r).add(r).add(1);
       FloatVector e = p.mul(twoToN).blend(0, x.lt(EXP_UNDERFLOW));
-      e.intoArray(values, i);
+      e.intoByteBuffer(values, i * Float.BYTES, NATIVE);
       sums = sums.add(e);
     }
     return sums.reduceLanes(VectorOperators.ADD)
         + super.expShiftedSum(values, i, from + length - i, shift);
+  }
+
+  @Override
+  void scale(ByteBuffer values, int from, int length, float factor) {
+    int i = from;
+    for (int bound = from + FLOATS.loopBound(length); i < bound; i += FLOATS.length()) {
+      int at = i * Float.BYTES;
+      FloatVector.fromByteBuffer(FLOATS, values, at, NATIVE)
+          .mul(factor)
+          .intoByteBuffer(values, at, NATIVE);
+    }
+    super.scale(values, i, from + length - i, factor);
   }
 }

@@ -66,11 +66,12 @@ class FloatKernelsTest {
       @ForAll long seed) {
     float[] values = logits(new Random(seed), from + length + 5);
     float shift = 3.5f;
-    float[] scalar = values.clone();
-    float[] vector = values.clone();
-    float scalarSum = FloatKernels.SCALAR.expShiftedSum(scalar, from, length, shift);
-    float vectorSum = new VectorFloatKernels().expShiftedSum(vector, from, length, shift);
-    assertThat(vector).containsExactly(scalar);
+    ByteBuffer scalarRow = memory(values);
+    ByteBuffer vectorRow = memory(values);
+    float scalarSum = FloatKernels.SCALAR.expShiftedSum(scalarRow, from, length, shift);
+    float vectorSum = new VectorFloatKernels().expShiftedSum(vectorRow, from, length, shift);
+    float[] scalar = floats(scalarRow);
+    assertThat(floats(vectorRow)).containsExactly(scalar);
     assertThat(vectorSum).isCloseTo(scalarSum, within(1e-6f * Math.max(1f, scalarSum)));
     for (int i = 0; i < values.length; i++) {
       boolean inRow = i >= from && i < from + length;
@@ -217,6 +218,27 @@ class FloatKernelsTest {
     assertThat(columnSums).containsExactly(expectedSums);
   }
 
+  /** Scaling a row in place: bit for bit the scalar products, and nothing outside the row. */
+  @Property(tries = 200)
+  void vectorScaleMatchesScalarBitForBit(
+      @ForAll @IntRange(min = 0, max = 20) int from,
+      @ForAll @IntRange(min = 0, max = 200) int length,
+      @ForAll float factor,
+      @ForAll long seed) {
+    float[] values = logits(new Random(seed), from + length + 3);
+    ByteBuffer scalarRow = memory(values);
+    ByteBuffer vectorRow = memory(values);
+    FloatKernels.SCALAR.scale(scalarRow, from, length, factor);
+    new VectorFloatKernels().scale(vectorRow, from, length, factor);
+    float[] scalar = floats(scalarRow);
+    assertThat(floats(vectorRow)).containsExactly(scalar);
+    for (int i = 0; i < values.length; i++) {
+      boolean inRow = i >= from && i < from + length;
+      float expected = inRow ? values[i] * factor : values[i];
+      assertThat(Float.floatToIntBits(scalar[i])).isEqualTo(Float.floatToIntBits(expected));
+    }
+  }
+
   /** {@code values} in a direct buffer in native order, as HeapFloats.memory gives ND4J's. */
   private static ByteBuffer memory(float[] values) {
     ByteBuffer buffer =
@@ -250,15 +272,17 @@ class FloatKernelsTest {
     }
     float key = 2;
     float floor = -1.5f;
-    float[] scalar = values.clone();
-    float[] vector = values.clone();
+    ByteBuffer scalarRow = memory(values);
+    ByteBuffer vectorRow = memory(values);
     float[] maskKeys = masks ? keys : null;
     float scalarMax =
-        FloatKernels.SCALAR.correctMaskMax(scalar, from, length, correction, maskKeys, key, floor);
+        FloatKernels.SCALAR.correctMaskMax(
+            scalarRow, from, length, correction, maskKeys, key, floor);
     float vectorMax =
         new VectorFloatKernels()
-            .correctMaskMax(vector, from, length, correction, maskKeys, key, floor);
-    assertThat(vector).containsExactly(scalar);
+            .correctMaskMax(vectorRow, from, length, correction, maskKeys, key, floor);
+    float[] scalar = floats(scalarRow);
+    assertThat(floats(vectorRow)).containsExactly(scalar);
     assertThat(Float.floatToIntBits(vectorMax)).isEqualTo(Float.floatToIntBits(scalarMax));
     float expectedMax = floor;
     for (int i = 0; i < values.length; i++) {
