@@ -6,10 +6,11 @@ import java.nio.ByteBuffer;
 
 /**
  * The inner loops of the float32 CPU training path, over heap arrays and ND4J's native memory
- * ({@link HeapFloats}): a scaled row added into another (the bag layer's pooling and scatter), a
- * row of the in-batch softmax's logits corrected, masked and its maximum taken, then exp() with the
- * row's sum, and Adam's step. Buffers are {@link HeapFloats#memory} ones, indexed here in floats.
- * Two implementations of the same arithmetic, operation for operation:
+ * ({@link HeapFloats#memory} buffers, indexed here in floats): a scaled row added into another (the
+ * bag layer's pooling and scatter); a row of the in-batch softmax's logits corrected, masked and
+ * its maximum taken, then exp() with the row's sum, then scaled; ReLU's backward pass with the bias
+ * gradient's column sums; and Adam's step. Two implementations of the same arithmetic, operation
+ * for operation:
  *
  * <ul>
  *   <li>{@link VectorFloatKernels}, Java's Vector API, when the JVM runs with {@code --add-modules

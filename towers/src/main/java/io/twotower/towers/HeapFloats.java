@@ -13,8 +13,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * native memory itself as a direct buffer. At one ND4J thread, broadcasts and reductions along
  * inner axes of [B, L, d] arrays run element by element through ND4J's TAD machinery, and {@code
  * DataBuffer.asFloat()} reads one element per call: a memcpy to the heap and a loop the JIT
- * vectorises did the same work several times faster. Loops over whole parameter arrays (Adam, the
- * embedding table) skip the copies and work in {@link #memory} in place.
+ * vectorises did the same work several times faster. Loops over large arrays (Adam's gradient and
+ * state, the embedding table and its gradient, the softmax's [B, B] logits, a dense layer's output
+ * and gradient) skip the copies too and work in {@link #memory} in place: the copies had cost about
+ * as much as those loops.
  */
 final class HeapFloats {
   private HeapFloats() {}
