@@ -52,7 +52,7 @@ final class BagOfIdsEmbeddingLayer extends BaseLayer<BagOfIdsEmbedding> {
   private boolean inJava() {
     return HeapFloats.apply(dataType)
         && HeapFloats.apply(input.dataType())
-        && getParam(W).length() <= HeapFloats.MAX_MEMORY_FLOATS;
+        && HeapFloats.fitsMemory(getParam(W).length());
   }
 
   @Override

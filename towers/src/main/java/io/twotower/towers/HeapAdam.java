@@ -32,8 +32,7 @@ public final class HeapAdam extends Adam {
 
   @Override
   public GradientUpdater instantiate(INDArray viewArray, boolean initializeViewArray) {
-    if (!HeapFloats.apply(viewArray.dataType())
-        || viewArray.length() / 2 > HeapFloats.MAX_MEMORY_FLOATS) {
+    if (!HeapFloats.apply(viewArray.dataType()) || !HeapFloats.fitsMemory(viewArray.length() / 2)) {
       return super.instantiate(viewArray, initializeViewArray);
     }
     Updater updater = new Updater(this);

@@ -54,6 +54,14 @@ final class HeapFloats {
   static final long MAX_MEMORY_FLOATS = Integer.MAX_VALUE / Float.BYTES;
 
   /**
+   * Whether an array of {@code floats} elements fits one {@link #memory} buffer; the loops that
+   * work in place take ND4J's ops for larger ones (over 2^29 floats, 2 GB).
+   */
+  static boolean fitsMemory(long floats) {
+    return floats <= MAX_MEMORY_FLOATS;
+  }
+
+  /**
    * The elements of {@code array}, a float32 array contiguous in c order (a view's own range), in
    * place: a direct buffer over its native memory in the platform's byte order, element i at byte
    * {@code i * Float.BYTES}. Writes go to the array. Valid while the array's memory is (keep the
@@ -61,7 +69,7 @@ final class HeapFloats {
    */
   static ByteBuffer memory(INDArray array) {
     requirePacked(array);
-    if (array.length() > MAX_MEMORY_FLOATS) {
+    if (!fitsMemory(array.length())) {
       throw new IllegalArgumentException(
           "An array of "
               + array.length()

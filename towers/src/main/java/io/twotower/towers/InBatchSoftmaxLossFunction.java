@@ -84,6 +84,7 @@ public final class InBatchSoftmaxLossFunction implements ILossFunction {
     }
     Pair<INDArray, INDArray> both =
         HeapFloats.apply(preOutput.dataType())
+                && HeapFloats.fitsMemory(preOutput.size(0) * preOutput.size(0))
             ? lossesAndGradientFused(labels, preOutput, activation)
             : lossesAndGradient(labels, preOutput, activation, true);
     try (MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

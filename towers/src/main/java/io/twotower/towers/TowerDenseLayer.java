@@ -115,6 +115,7 @@ final class TowerDenseLayer extends DenseLayer {
         && !hasLayerNorm()
         && HeapFloats.apply(dataType)
         && HeapFloats.apply(input.dataType())
+        && HeapFloats.fitsMemory(forwardOutput.length())
         && HeapFloats.isPacked(epsilon)
         && HeapFloats.isPacked(forwardOutput)
         && epsilon.equalShapes(forwardOutput);
