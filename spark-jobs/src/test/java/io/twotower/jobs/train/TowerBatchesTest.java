@@ -9,6 +9,8 @@ import io.twotower.towers.TowerBatcher;
 import io.twotower.towers.TowerConfig;
 import io.twotower.towers.TowerExample;
 import io.twotower.towers.UniformItemSampler;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 class TowerBatchesTest {
   private static final TowerConfig CONFIG =
       TowerConfig.builder()
-          .itemCardinality(10)
+          .itemCardinality(2_500)
           .historyLength(2)
           .itemEmbeddingDim(4)
           .itemFields(List.of(new CategoricalField("channel", 5, 1, 2)))
@@ -37,7 +39,8 @@ class TowerBatchesTest {
 
   @Test
   void buildsOneBatchPerCallWithThatBatchsNegatives() {
-    // Five examples in batches of two, one negative each: 2 + 1, 2 + 1, then the short 1 + 1.
+    // Five examples in batches of two, one negative each: 2 + 1, 2 + 1, then the last example
+    // completed with the first batch's first one, + 1.
     CountingExamples examples = new CountingExamples(5);
     TowerBatches batches =
         new TowerBatches(examples, new TowerBatcher(CONFIG), 2, batch -> CORPUS.sample(1, batch));
@@ -52,9 +55,45 @@ class TowerBatchesTest {
     assertThat(batches.hasNext()).isFalse();
     assertThat(labels(second)).hasNumberOfRows(3);
     assertThat(labels(second)[2][2]).isEqualTo(itemOf(1, 1L));
-    assertThat(labels(last)).hasNumberOfRows(2);
+    assertThat(labels(last)).hasNumberOfRows(3);
     assertThat(labels(last)[0][2]).isEqualTo(4f);
-    assertThat(labels(last)[1][2]).isEqualTo(itemOf(1, 2L));
+    assertThat(labels(last)[1][2]).as("example 0, completing the last batch").isEqualTo(0f);
+    assertThat(labels(last)[2][2]).isEqualTo(itemOf(1, 2L));
+    assertThat(examples.read).as("examples read").isEqualTo(5);
+  }
+
+  @Test
+  void everyBatchOfALargePartitionIsFullAndHoldsEveryExample() {
+    // 2,500 examples in batches of 1,024: 1,024, 1,024, then 452 completed with the first 572.
+    TowerBatches batches =
+        new TowerBatches(
+            new CountingExamples(2_500), new TowerBatcher(CONFIG), 1_024, b -> List.of());
+    List<Float> items = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    batches.forEachRemaining(
+        batch -> {
+          float[][] labels = labels(batch);
+          sizes.add(labels.length);
+          for (float[] row : labels) {
+            items.add(row[2]);
+          }
+        });
+
+    assertThat(sizes).containsExactly(1_024, 1_024, 1_024);
+    assertThat(new HashSet<>(items)).hasSize(2_500);
+    assertThat(items.subList(2_500, 3_072))
+        .as("the completion: the first batch's first examples, in order")
+        .isEqualTo(items.subList(0, 572));
+  }
+
+  @Test
+  void aPartitionSmallerThanOneBatchStaysOneShortBatch() {
+    // Completing it would repeat its own rows within the batch.
+    TowerBatches batches =
+        new TowerBatches(new CountingExamples(3), new TowerBatcher(CONFIG), 4, b -> List.of());
+
+    assertThat(labels(batches.next())).hasNumberOfRows(3);
+    assertThat(batches.hasNext()).isFalse();
   }
 
   private static float itemOf(int count, long seed) {
