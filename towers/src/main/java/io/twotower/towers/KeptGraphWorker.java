@@ -23,9 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * 300) over 3 seeds from 0.309 to 0.322 (README, "Training throughput").
  *
  * <p>The network stays with its thread (Spark's task threads end after a minute idle, and with them
- * the network), one per thread, and is rebuilt when a round brings another configuration (another
- * model trained in the same JVM). Listeners and DL4J's training statistics need DL4J's per-round
- * set-up: with either, {@link SparkTrainer} uses DL4J's worker.
+ * the network), one per thread, and is rebuilt when a round brings another configuration or
+ * learning-rate factor (another model trained in the same JVM). Listeners and DL4J's training
+ * statistics need DL4J's per-round set-up: with either, {@link SparkTrainer} uses DL4J's worker.
  *
  * <p>Each network is built from a configuration of its own, parsed from the round's JSON. DL4J's
  * worker builds from a clone of the broadcast configuration, and the clone shares each output
@@ -37,15 +37,32 @@ import org.nd4j.linalg.factory.Nd4j;
 final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
   private static final ThreadLocal<Kept> KEPT = new ThreadLocal<>();
 
-  /** A thread's network and the JSON of the configuration it was built from. */
-  private record Kept(String configuration, ComputationGraph graph) {}
+  /**
+   * A thread's network, the JSON of the model's configuration and the learning-rate factor it was
+   * built with.
+   */
+  private record Kept(String configuration, double learningRateFactor, ComputationGraph graph) {
+    boolean builtFor(String json, double factor) {
+      return configuration.equals(json) && learningRateFactor == factor;
+    }
+  }
 
   private final Broadcast<NetBroadcastTuple> broadcast;
+  private final double learningRateFactor;
 
+  /**
+   * @param learningRateFactor what this worker's optimizer multiplies the broadcast model's
+   *     learning rate by ({@link SparkTrainingSettings#learningRateFactor()}); the master's own
+   *     configuration, which checkpoints and saved models keep, stays at the model's rate
+   */
   KeptGraphWorker(
-      Broadcast<NetBroadcastTuple> broadcast, boolean saveUpdater, WorkerConfiguration config) {
+      Broadcast<NetBroadcastTuple> broadcast,
+      boolean saveUpdater,
+      WorkerConfiguration config,
+      double learningRateFactor) {
     super(broadcast, saveUpdater, config, null, null, null);
     this.broadcast = broadcast;
+    this.learningRateFactor = learningRateFactor;
   }
 
   @Override
@@ -56,9 +73,15 @@ final class KeptGraphWorker extends ParameterAveragingTrainingWorker {
     String json = master.clone().toJson();
     Kept kept = KEPT.get();
     ComputationGraph graph;
-    if (kept == null || round.getUpdaterState() == null || !kept.configuration().equals(json)) {
-      graph = TwoTowerGraphs.network(json, round.getParameters(), round.getUpdaterState());
-      KEPT.set(new Kept(json, graph));
+    if (kept == null
+        || round.getUpdaterState() == null
+        || !kept.builtFor(json, learningRateFactor)) {
+      graph =
+          TwoTowerGraphs.network(
+              TwoTowerGraphs.withLearningRateTimes(json, learningRateFactor),
+              round.getParameters(),
+              round.getUpdaterState());
+      KEPT.set(new Kept(json, learningRateFactor, graph));
     } else {
       graph = kept.graph();
       graph.params().assign(round.getParameters());

@@ -224,6 +224,7 @@ public final class SparkTrainer {
 
   private static ParameterAveragingTrainingMaster trainingMaster(SparkTrainingSettings settings) {
     return new RoundTrainingMaster(
+        settings.learningRateFactor(),
         new ParameterAveragingTrainingMaster.Builder(
                 settings.workers(), settings.batchSizePerWorker())
             .batchSizePerWorker(settings.batchSizePerWorker())
@@ -243,8 +244,12 @@ public final class SparkTrainer {
    * between rounds ({@link KeptGraphWorker}).
    */
   private static final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
-    RoundTrainingMaster(ParameterAveragingTrainingMaster.Builder builder) {
+    private final double learningRateFactor;
+
+    RoundTrainingMaster(
+        double learningRateFactor, ParameterAveragingTrainingMaster.Builder builder) {
       super(builder);
+      this.learningRateFactor = learningRateFactor;
     }
 
     @Override
@@ -255,11 +260,17 @@ public final class SparkTrainer {
     /**
      * As DL4J's, with a worker that keeps its network, unless listeners or statistics need DL4J's
      * (this project's trainers set neither; DL4J's worker would restart Adam's step count every
-     * round).
+     * round, and trains at the model's learning rate: no scaling).
      */
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
       if (collectTrainingStats || (listeners != null && !listeners.isEmpty())) {
+        if (learningRateFactor != 1.0) {
+          throw TowerErrors.invalidSetting(
+              "learningRateScaling",
+              learningRateFactor,
+              "NONE with training listeners or statistics (DL4J's own worker)");
+        }
         return super.getWorkerInstance(graph);
       }
       ComputationGraph network = graph.getNetwork();
@@ -280,7 +291,8 @@ public final class SparkTrainer {
               batchSizePerWorker,
               averagingFrequency,
               prefetchNumBatches,
-              false));
+              false),
+          learningRateFactor);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.twotower.towers;
 
+import java.util.Objects;
+
 /**
  * How {@link SparkTrainer} runs parameter averaging.
  *
@@ -10,9 +12,15 @@ package io.twotower.towers;
  * @param epochs passes over the data
  * @param splits fit calls per epoch, each followed by a progress report (a split is a run of
  *     consecutive averaging rounds; nothing in it is random: the batches' order decides)
+ * @param learningRateScaling how each worker's learning rate grows with the number of workers
  */
 public record SparkTrainingSettings(
-    int workers, int batchSizePerWorker, int averagingFrequency, int epochs, int splits) {
+    int workers,
+    int batchSizePerWorker,
+    int averagingFrequency,
+    int epochs,
+    int splits,
+    LearningRateScaling learningRateScaling) {
 
   public SparkTrainingSettings {
     atLeastOne("workers", workers);
@@ -20,6 +28,36 @@ public record SparkTrainingSettings(
     atLeastOne("averagingFrequency", averagingFrequency);
     atLeastOne("epochs", epochs);
     atLeastOne("splits", splits);
+    Objects.requireNonNull(learningRateScaling, "learningRateScaling");
+  }
+
+  /** What each worker's optimizer multiplies the model's learning rate by. */
+  public double learningRateFactor() {
+    return learningRateScaling.factor(workers);
+  }
+
+  /**
+   * The learning rate of each of W parameter-averaging workers, as a multiple of the model's. W
+   * workers each fit 1/W of an epoch's batches, and averaging their parameters averages their
+   * steps: an epoch moves the parameters by about as many steps as one worker took, 1/W of what one
+   * learner fitting every batch in turn would take. Scaling each worker's rate by W (Goyal et al.,
+   * 2017, for synchronous SGD) makes up for it; the square root is the milder rule.
+   */
+  public enum LearningRateScaling {
+    /** Every worker at the model's learning rate. */
+    NONE,
+    /** Times the square root of the number of workers. */
+    SQRT,
+    /** Times the number of workers. */
+    LINEAR;
+
+    public double factor(int workers) {
+      return switch (this) {
+        case NONE -> 1.0;
+        case SQRT -> Math.sqrt(workers);
+        case LINEAR -> workers;
+      };
+    }
   }
 
   private static void atLeastOne(String field, int value) {

@@ -7,8 +7,10 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
@@ -314,6 +316,39 @@ final class TwoTowerGraphs {
 
   private static BagOfIdsEmbedding bagOfIds(int cardinality, int dim, int length, int bags) {
     return BagOfIdsEmbedding.of(cardinality, dim, length, bags, EMBEDDING_INIT);
+  }
+
+  /**
+   * The configuration {@code json} with every layer's learning rate (weights' and biases') times
+   * {@code factor}; the rest, optimizer state layout included, is unchanged. The towers train at a
+   * constant rate (no schedule), so the rate is the one at step 0.
+   */
+  static String withLearningRateTimes(String json, double factor) {
+    if (factor == 1.0) {
+      return json;
+    }
+    ComputationGraphConfiguration configuration = ComputationGraphConfiguration.fromJson(json);
+    configuration
+        .getVertices()
+        .values()
+        .forEach(
+            vertex -> {
+              if (vertex instanceof LayerVertex layer
+                  && layer.getLayerConf().getLayer() instanceof BaseLayer withUpdater) {
+                withUpdater.setIUpdater(times(withUpdater.getIUpdater(), factor));
+                withUpdater.setBiasUpdater(times(withUpdater.getBiasUpdater(), factor));
+              }
+            });
+    return configuration.toJson();
+  }
+
+  private static IUpdater times(IUpdater updater, double factor) {
+    if (updater == null || !updater.hasLearningRate()) {
+      return updater;
+    }
+    IUpdater scaled = updater.clone();
+    scaled.setLrAndSchedule(updater.getLearningRate(0, 0) * factor, null);
+    return scaled;
   }
 
   /**

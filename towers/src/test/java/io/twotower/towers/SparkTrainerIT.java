@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.twotower.towers.SparkTrainer.Checkpointing;
 import io.twotower.towers.SparkTrainer.EpochEnd;
 import io.twotower.towers.SparkTrainer.Position;
+import io.twotower.towers.SparkTrainingSettings.LearningRateScaling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -79,7 +80,7 @@ class SparkTrainerIT {
             sc,
             model,
             rdd,
-            new SparkTrainingSettings(2, BATCH, 2, 3, 2),
+            new SparkTrainingSettings(2, BATCH, 2, 3, 2, LearningRateScaling.NONE),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {epoch, split, splits, examples}));
 
@@ -101,6 +102,42 @@ class SparkTrainerIT {
     System.out.printf("Spark fit: mean batch loss %.4f -> %.4f%n", lossBefore, lossAfter);
     assertThat(lossAfter).isLessThan(0.9 * lossBefore);
     rdd.unpersist();
+  }
+
+  /**
+   * Linear scaling on two workers steps each worker's Adam at twice the model's learning rate, and
+   * only there: the fit ends with exactly the parameters of an unscaled fit of a model at twice the
+   * rate, while the model keeps its own rate (as saved models and checkpoints do).
+   */
+  @Test
+  void linearScalingTrainsEachWorkerAtTwiceTheModelsRate() {
+    TowerConfig config = LocalTrainerTest.plantedConfig();
+    TowerConfig doubled = config.toBuilder().learningRate(2 * config.learningRate()).build();
+    List<MultiDataSet> batches = batches(config);
+    JavaRDD<MultiDataSet> rdd = sc.parallelize(batches, 2).persist(StorageLevel.MEMORY_ONLY_SER());
+
+    TwoTowerModel scaled = fitTwoEpochs(config, rdd, LearningRateScaling.LINEAR);
+    TwoTowerModel unscaled = fitTwoEpochs(doubled, rdd, LearningRateScaling.NONE);
+    TwoTowerModel atTheModelsRate = fitTwoEpochs(config, rdd, LearningRateScaling.NONE);
+
+    assertThat(scaled.trainingGraph().params()).isEqualTo(unscaled.trainingGraph().params());
+    assertThat(scaled.trainingGraph().params())
+        .isNotEqualTo(atTheModelsRate.trainingGraph().params());
+    // The master's configuration, which checkpoints save, keeps the model's rate.
+    assertThat(scaled.trainingGraph().getConfiguration().toJson())
+        .isEqualTo(atTheModelsRate.trainingGraph().getConfiguration().toJson());
+    rdd.unpersist();
+  }
+
+  /** Two epochs of one split on 2 workers, averaging every 2 batches. */
+  private static TwoTowerModel fitTwoEpochs(
+      TowerConfig config, JavaRDD<MultiDataSet> rdd, LearningRateScaling scaling) {
+    return SparkTrainer.fit(
+        sc,
+        TwoTowerModel.create(config),
+        rdd,
+        new SparkTrainingSettings(2, BATCH, 2, 2, 1, scaling),
+        TrainingProgress.silent());
   }
 
   /**
@@ -132,7 +169,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(elements, 2),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, LearningRateScaling.NONE),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {epoch, examples}));
 
@@ -155,7 +192,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.parallelize(List.of(batchOf(model.config(), 1, new Random(5))), 1),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 1, LearningRateScaling.NONE),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
@@ -175,7 +212,7 @@ class SparkTrainerIT {
             sc,
             model,
             sc.<MultiDataSet>emptyRDD(),
-            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 2),
+            new SparkTrainingSettings(2, SMALL_BATCH, 1, 2, 2, LearningRateScaling.NONE),
             (epoch, split, splits, examples, perSecond, loss) ->
                 reports.add(new long[] {examples}));
 
@@ -195,7 +232,8 @@ class SparkTrainerIT {
     JavaRDD<MultiDataSet> rdd = sc.parallelize(batches, 2).persist(StorageLevel.MEMORY_ONLY_SER());
     // 3 epochs of 3 splits of 20 batches: 5 averaging rounds of 2 workers x averaging frequency
     // 2, so a split holds 1 or 2 rounds and the checkpoint falls inside an epoch.
-    SparkTrainingSettings settings = new SparkTrainingSettings(2, BATCH, 2, 3, 3);
+    SparkTrainingSettings settings =
+        new SparkTrainingSettings(2, BATCH, 2, 3, 3, LearningRateScaling.NONE);
     Position checkpoint = new Position(1, 0);
     Path saved = dir.resolve("checkpoint");
     List<Position> trainedThrough = new ArrayList<>();
@@ -331,7 +369,7 @@ class SparkTrainerIT {
     List<MultiDataSet> batches = batches(model.config());
     WorkerConfiguration config = new WorkerConfiguration(true, 1, BATCH, 2, 0, false);
     ComputationGraph earlier =
-        new KeptGraphWorker(round(master), true, config).getInitialModelGraph();
+        new KeptGraphWorker(round(master), true, config, 1.0).getInitialModelGraph();
     earlier.fit(batches.get(0));
     earlier.fit(batches.get(1));
     // The master moves on (as averaging would move it) before the next round.
@@ -339,7 +377,7 @@ class SparkTrainerIT {
     int masterStep = master.getConfiguration().getIterationCount();
 
     Broadcast<NetBroadcastTuple> next = round(master);
-    ComputationGraph kept = new KeptGraphWorker(next, true, config).getInitialModelGraph();
+    ComputationGraph kept = new KeptGraphWorker(next, true, config, 1.0).getInitialModelGraph();
     ComputationGraph fresh =
         new ParameterAveragingTrainingWorker(next, true, config, null, null, null)
             .getInitialModelGraph();
@@ -371,7 +409,7 @@ class SparkTrainerIT {
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try {
       Callable<ComputationGraph> worker =
-          () -> new KeptGraphWorker(shared, true, config).getInitialModelGraph();
+          () -> new KeptGraphWorker(shared, true, config, 1.0).getInitialModelGraph();
       List<ComputationGraph> kept = new ArrayList<>();
       for (Future<ComputationGraph> network : threads.invokeAll(List.of(worker, worker))) {
         kept.add(network.get());

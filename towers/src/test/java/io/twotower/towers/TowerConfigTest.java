@@ -3,6 +3,7 @@ package io.twotower.towers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.twotower.towers.SparkTrainingSettings.LearningRateScaling;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -83,9 +84,26 @@ class TowerConfigTest {
 
   @Test
   void sparkSettingsNameTheOffendingField() {
-    assertThatThrownBy(() -> new SparkTrainingSettings(2, 64, 0, 1, 1))
+    assertThatThrownBy(() -> new SparkTrainingSettings(2, 64, 0, 1, 1, LearningRateScaling.NONE))
         .hasMessage(
             "Invalid averagingFrequency: got 0; allowed: >= 1. Fix the averagingFrequency setting.");
+  }
+
+  @Test
+  void workersLearningRatesScaleWithTheirNumber() {
+    assertThat(
+            new SparkTrainingSettings(4, 64, 1, 1, 1, LearningRateScaling.NONE)
+                .learningRateFactor())
+        .isEqualTo(1.0);
+    assertThat(
+            new SparkTrainingSettings(4, 64, 1, 1, 1, LearningRateScaling.SQRT)
+                .learningRateFactor())
+        .isEqualTo(2.0);
+    assertThat(
+            new SparkTrainingSettings(4, 64, 1, 1, 1, LearningRateScaling.LINEAR)
+                .learningRateFactor())
+        .isEqualTo(4.0);
+    assertThat(LearningRateScaling.LINEAR.factor(1)).isEqualTo(1.0);
   }
 
   @Test

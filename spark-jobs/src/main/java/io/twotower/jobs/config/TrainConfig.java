@@ -1,5 +1,6 @@
 package io.twotower.jobs.config;
 
+import io.twotower.towers.SparkTrainingSettings.LearningRateScaling;
 import io.twotower.towers.TowerConfig;
 
 /**
@@ -8,6 +9,8 @@ import io.twotower.towers.TowerConfig;
  * TowerConfig#HYPERPARAMETERS} declares each with its name and rule, and this config only checks
  * them on load (so a bad value fails before Spark starts) and hands them to {@link #towerConfig}.
  *
+ * @param learningRateScaling how each parameter-averaging worker's learning rate grows with the
+ *     number of workers (the model's own rate, saved with it, is {@code learning-rate})
  * @param checkpointEvery splits between two checkpoints of a run (0 = none)
  * @param fieldEmbeddingDim width of every categorical field's embedding (item and user fields)
  * @param mixedNegatives B', uniformly sampled corpus items appended to every batch as extra
@@ -24,6 +27,7 @@ public record TrainConfig(
     int epochs,
     int workers,
     int averagingFrequency,
+    LearningRateScaling learningRateScaling,
     int splitsPerEpoch,
     int checkpointEvery,
     int fieldEmbeddingDim,
@@ -48,6 +52,7 @@ public record TrainConfig(
         s.positiveInt("epochs"),
         s.positiveInt("workers"),
         s.positiveInt("averaging-frequency"),
+        s.enumValue("learning-rate-scaling", LearningRateScaling.class),
         s.positiveInt("splits-per-epoch"),
         s.nonNegativeInt("checkpoint-every"),
         s.positiveInt("field-embedding-dim"),

@@ -292,7 +292,8 @@ public final class TrainJob {
             rowsPerBatch,
             train.averagingFrequency(),
             train.epochs(),
-            train.splitsPerEpoch());
+            train.splitsPerEpoch(),
+            train.learningRateScaling());
     double[] lastLoss = {Double.NaN};
     TrainingProgress recorded = new TrainingProgress();
     ProgressReporter.Training progress =

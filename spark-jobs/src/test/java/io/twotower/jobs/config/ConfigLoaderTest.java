@@ -9,6 +9,7 @@ import io.twotower.jobs.SharedData;
 import io.twotower.jobs.storage.DataLocation;
 import io.twotower.towers.LogQCorrection;
 import io.twotower.towers.Optimizer;
+import io.twotower.towers.SparkTrainingSettings.LearningRateScaling;
 import io.twotower.towers.TowerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,6 +92,17 @@ class ConfigLoaderTest {
         train(Map.of("train.correction", "negatives-only", "train.mixed-negatives", "256"));
     assertThat(model(set).correction()).isEqualTo(LogQCorrection.NEGATIVES_ONLY);
     assertThat(set.mixedNegatives()).isEqualTo(256);
+  }
+
+  @Test
+  void workersLearningRateScalesLinearlyUnlessSetOtherwise() {
+    assertThat(train(Map.of()).learningRateScaling()).isEqualTo(LearningRateScaling.LINEAR);
+    assertThat(train(Map.of("train.learning-rate-scaling", "sqrt")).learningRateScaling())
+        .isEqualTo(LearningRateScaling.SQRT);
+    assertThatThrownBy(() -> train(Map.of("train.learning-rate-scaling", "quadratic")))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("two-tower.train.learning-rate-scaling = quadratic")
+        .hasMessageContaining("none | sqrt | linear");
   }
 
   @Test
