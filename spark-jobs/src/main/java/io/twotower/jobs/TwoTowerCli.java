@@ -2,14 +2,17 @@ package io.twotower.jobs;
 
 import io.twotower.jobs.config.JobConfig;
 import io.twotower.jobs.spark.SparkSessions;
+import io.twotower.jobs.spark.StoppedSessionWatch;
 import io.twotower.jobs.tables.DeltaStore;
 import io.twotower.sampling.SamplingThrowable;
 import io.twotower.towers.TowerThrowable;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +53,9 @@ public final class TwoTowerCli implements Runnable {
 
   /** Exit code of an expected error (bad config, missing input): the user can fix it. */
   static final int EXPECTED_ERROR = 2;
+
+  /** How long a stage may run on after Spark stopped its session before the CLI ends it. */
+  static final Duration HANG_AFTER_STOP = Duration.ofSeconds(60);
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -200,6 +206,9 @@ public final class TwoTowerCli implements Runnable {
       JobConfig jobConfig = configOptions.load();
       DateRange dates = dates();
       SparkSession spark = SparkSessions.create(jobConfig.spark());
+      StoppedSessionWatch watch =
+          StoppedSessionWatch.start(
+              spark.sparkContext(), HANG_AFTER_STOP, () -> exitStopped(spark.sparkContext()));
       try {
         DeltaStore store =
             new DeltaStore(spark, jobConfig.dataDir(), configOptions.dataDirSource(jobConfig));
@@ -215,8 +224,25 @@ public final class TwoTowerCli implements Runnable {
         }
         throw e;
       } finally {
+        watch.close();
         spark.stop();
       }
+    }
+
+    /**
+     * Spark stopped the session and the stage has hung in Spark since (see {@link
+     * StoppedSessionWatch}): the one line the stage would have ended with, and the exit code.
+     */
+    private void exitStopped(SparkContext context) {
+      PrintWriter err = spec.commandLine().getErr();
+      JobException stopped =
+          JobErrors.sessionStopped(
+              context.master(),
+              new IllegalStateException(
+                  "the stage hung in Spark for " + HANG_AFTER_STOP.toSeconds() + " s after it"));
+      err.println(spec.qualifiedName() + ": " + stopped.oneLine());
+      err.flush();
+      System.exit(EXPECTED_ERROR);
     }
 
     private DateRange dates() {
