@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.twotower.jobs.SharedData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -95,14 +96,28 @@ final class LocalCluster implements AutoCloseable {
   /**
    * Starts a cluster whose pid files, logs and executor folders live under {@code dir}; the
    * script's own output goes next to that folder. Whatever fails after the script ran stops the
-   * cluster again, so that no daemons outlive a failed start.
+   * cluster again, so that no daemons outlive a failed start. The Master's ports are free ones
+   * chosen here, not the script's 7077 and 8080: the integration tests run in two JVMs at once, and
+   * two clusters starting together would both find 7077 free.
    */
   static LocalCluster start(Path dir) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Path out = dir.resolveSibling(dir.getFileName() + "-start.out");
     String secret = newSecret();
     try {
-      int exit = script("start", dir, out, START_TIMEOUT, Map.of(SECRET_VARIABLE, secret));
+      int exit =
+          script(
+              "start",
+              dir,
+              out,
+              START_TIMEOUT,
+              Map.of(
+                  SECRET_VARIABLE,
+                  secret,
+                  "LOCAL_CLUSTER_MASTER_PORT",
+                  String.valueOf(freePort()),
+                  "LOCAL_CLUSTER_WEBUI_PORT",
+                  String.valueOf(freePort())));
       List<String> lines = Files.readAllLines(out, UTF_8);
       String url = lines.isEmpty() ? "" : lines.get(lines.size() - 1).trim();
       if (exit != 0 || !url.startsWith("spark://127.0.0.1:")) {
@@ -119,6 +134,12 @@ final class LocalCluster implements AutoCloseable {
       script(
           "stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT, Map.of());
       throw e;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
     }
   }
 
