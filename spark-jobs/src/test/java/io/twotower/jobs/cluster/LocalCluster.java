@@ -2,10 +2,10 @@ package io.twotower.jobs.cluster;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.twotower.jobs.FreePorts;
 import io.twotower.jobs.SharedData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -115,9 +115,9 @@ final class LocalCluster implements AutoCloseable {
                   SECRET_VARIABLE,
                   secret,
                   "LOCAL_CLUSTER_MASTER_PORT",
-                  String.valueOf(freePort()),
+                  String.valueOf(FreePorts.any()),
                   "LOCAL_CLUSTER_WEBUI_PORT",
-                  String.valueOf(freePort())));
+                  String.valueOf(FreePorts.any())));
       List<String> lines = Files.readAllLines(out, UTF_8);
       String url = lines.isEmpty() ? "" : lines.get(lines.size() - 1).trim();
       if (exit != 0 || !url.startsWith("spark://127.0.0.1:")) {
@@ -134,12 +134,6 @@ final class LocalCluster implements AutoCloseable {
       script(
           "stop", dir, dir.resolveSibling(dir.getFileName() + "-stop.out"), STOP_TIMEOUT, Map.of());
       throw e;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 

@@ -1,7 +1,7 @@
 package io.twotower.jobs.storage;
 
+import io.twotower.jobs.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +40,7 @@ public final class MotoS3Server implements AutoCloseable {
   /** Installs moto if needed and starts its server; fails naming the log when it cannot. */
   public static MotoS3Server start() throws IOException, InterruptedException {
     Path server = installed();
-    int port = freePort();
+    int port = FreePorts.any();
     Path log = Path.of("target", "moto-server-" + port + ".log").toAbsolutePath();
     Process process =
         new ProcessBuilder(server.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
@@ -159,12 +159,6 @@ public final class MotoS3Server implements AutoCloseable {
       process.destroyForcibly();
       throw new IOException(
           "installing " + MOTO + " failed: " + String.join(" ", command) + "; see " + log);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }
